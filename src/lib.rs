@@ -1,0 +1,47 @@
+//! echo-wasm: a Laravel Echo compatible real-time client for Pusher protocol 7, written in
+//! Rust and compiled to WebAssembly.
+//!
+//! # Layout
+//!
+//! The crate is a sans-IO core wrapped by a thin browser edge (see `../shared/DESIGN.md`).
+//!
+//! **Core** (pure Rust: no browser, no socket, no clock; tested natively):
+//! - [`engine`]: the protocol engine. Inputs carry the time, commands come from the app,
+//!   outputs are drained by the edge. Submodules: socket life and reconnects
+//!   (`engine/link.rs`), channels and authorization results (`engine/subscriptions.rs`),
+//!   sign-in and whispers (`engine/user.rs`).
+//! - [`reconnect`]: **the reconnect policy** (backoff with full jitter, close-code classes).
+//! - [`connection`]: connection states and Echo's status mapping.
+//! - [`channels`]: channel kinds, name validation, the subscription-state enum.
+//! - [`presence`]: presence members.
+//! - [`encryption`]: encrypted channels (NaCl secretbox).
+//! - [`protocol`]: frame decoding and encoding.
+//! - [`options`]: options and the socket URL.
+//! - [`event_name`]: Echo's event-name formatter.
+//! - [`listeners`]: **the listener registry** (channel -> event -> listeners).
+//! - [`error`]: every error with its code, cause and remedy.
+//! - [`payload`]: the JSON-value trait that keeps JSON parsing out of the core.
+//!
+//! **Edge** (wasm32 only): `web` owns the WebSocket, the timer, `fetch` for authorization
+//! (**the auth request**) and browser events; `api` is the Echo-compatible JS facade.
+
+pub mod channels;
+pub mod connection;
+pub mod encryption;
+pub mod engine;
+pub mod error;
+pub mod event_name;
+mod fast_map;
+pub mod listeners;
+pub mod options;
+pub mod payload;
+pub mod presence;
+pub mod protocol;
+pub mod reconnect;
+
+/// Milliseconds on the edge's monotonic clock (`performance.now()` in the browser, a
+/// simulated clock in tests). The core never reads a clock: every input carries one.
+pub type Millis = u64;
+
+pub use engine::{AuthOutcome, Authorization, Engine, Output, SocketHandle, UserAuthOutcome};
+pub use payload::Payload;

@@ -1,0 +1,224 @@
+//! The listener registry: who is listening to which event on which channel.
+//!
+//! Generic over the listener type `L` (a `js_sys::Function` in the browser, a closure or a
+//! tag in native tests). Lookup goes channel -> event -> listeners through two hash maps, so
+//! the cost of dispatching one frame does not grow with the number of channels or of
+//! listeners on other events. Every registration returns a [`ListenerId`] that undoes it;
+//! the Echo-style removals (`stopListening(event, cb?)`, `stopListeningToAll(cb?)`) take a
+//! predicate that recognises the listener.
+//!
+//! Besides event listeners a channel has listeners for everything (`listenToAll`), and the
+//! facade keeps the channel's lifecycle callbacks (`subscribed`, `error`, `here`,
+//! `joining`, `leaving`) under reserved event names, so one mechanism serves all of them.
+
+use crate::fast_map::FastMap;
+
+/// The handle of one registration; passing it to [`Registry::remove`] undoes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ListenerId(pub u64);
+
+/// Which list a listener sits in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Slot {
+    Event(String),
+    All,
+}
+
+struct ChannelListeners<L> {
+    by_event: FastMap<String, Vec<(ListenerId, L)>>,
+    all: Vec<(ListenerId, L)>,
+}
+
+impl<L> Default for ChannelListeners<L> {
+    fn default() -> Self {
+        ChannelListeners { by_event: FastMap::default(), all: Vec::new() }
+    }
+}
+
+impl<L> ChannelListeners<L> {
+    fn is_empty(&self) -> bool {
+        self.by_event.is_empty() && self.all.is_empty()
+    }
+}
+
+/// Listeners per channel and event.
+pub struct Registry<L> {
+    channels: FastMap<String, ChannelListeners<L>>,
+    index: FastMap<ListenerId, (String, Slot)>,
+    next_id: u64,
+}
+
+impl<L> Default for Registry<L> {
+    fn default() -> Self {
+        Registry { channels: FastMap::default(), index: FastMap::default(), next_id: 1 }
+    }
+}
+
+impl<L: Clone> Registry<L> {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn issue_id(&mut self, channel: &str, slot: Slot) -> ListenerId {
+        let id = ListenerId(self.next_id);
+        self.next_id += 1;
+        self.index.insert(id, (channel.to_owned(), slot));
+        id
+    }
+
+    /// Registers `listener` for `event` on `channel`.
+    pub fn add(&mut self, channel: &str, event: &str, listener: L) -> ListenerId {
+        let id = self.issue_id(channel, Slot::Event(event.to_owned()));
+        let entry = self.channels.entry(channel.to_owned()).or_default();
+        entry.by_event.entry(event.to_owned()).or_default().push((id, listener));
+        id
+    }
+
+    /// Registers `listener` for every event on `channel`.
+    pub fn add_all(&mut self, channel: &str, listener: L) -> ListenerId {
+        let id = self.issue_id(channel, Slot::All);
+        self.channels.entry(channel.to_owned()).or_default().all.push((id, listener));
+        id
+    }
+
+    /// Removes one registration. Returns false when it was already gone.
+    pub fn remove(&mut self, id: ListenerId) -> bool {
+        let Some((channel, slot)) = self.index.remove(&id) else { return false };
+        let Some(entry) = self.channels.get_mut(&channel) else { return false };
+        match slot {
+            Slot::Event(event) => {
+                if let Some(list) = entry.by_event.get_mut(&event) {
+                    list.retain(|(i, _)| *i != id);
+                    if list.is_empty() {
+                        entry.by_event.remove(&event);
+                    }
+                }
+            }
+            Slot::All => entry.all.retain(|(i, _)| *i != id),
+        }
+        if entry.is_empty() {
+            self.channels.remove(&channel);
+        }
+        true
+    }
+
+    /// Removes the listeners of `event` on `channel` that `matches` accepts (all of them
+    /// with `|_| true`). Returns how many were removed.
+    pub fn remove_event(&mut self, channel: &str, event: &str, matches: impl Fn(&L) -> bool) -> usize {
+        let ids: Vec<ListenerId> = match self.channels.get(channel).and_then(|c| c.by_event.get(event)) {
+            Some(list) => list.iter().filter(|(_, l)| matches(l)).map(|(id, _)| *id).collect(),
+            None => return 0,
+        };
+        ids.iter().filter(|id| self.remove(**id)).count()
+    }
+
+    /// Removes the listen-to-all listeners of `channel` that `matches` accepts.
+    pub fn remove_all_listeners(&mut self, channel: &str, matches: impl Fn(&L) -> bool) -> usize {
+        let ids: Vec<ListenerId> = match self.channels.get(channel) {
+            Some(c) => c.all.iter().filter(|(_, l)| matches(l)).map(|(id, _)| *id).collect(),
+            None => return 0,
+        };
+        ids.iter().filter(|id| self.remove(**id)).count()
+    }
+
+    /// Removes every listener of `channel` (on leave).
+    pub fn clear_channel(&mut self, channel: &str) -> usize {
+        let Some(entry) = self.channels.remove(channel) else { return 0 };
+        let mut removed = entry.all.len();
+        for (id, _) in &entry.all {
+            self.index.remove(id);
+        }
+        for list in entry.by_event.values() {
+            removed += list.len();
+            for (id, _) in list {
+                self.index.remove(id);
+            }
+        }
+        removed
+    }
+
+    /// True when anything listens to `event` on `channel` (specifically or to all).
+    pub fn has_listeners(&self, channel: &str, event: &str) -> bool {
+        self.channels.get(channel).is_some_and(|c| !c.all.is_empty() || c.by_event.contains_key(event))
+    }
+
+    /// Copies the listeners for `event` on `channel` into `out` (specific ones first, then
+    /// listen-to-all ones), so that dispatch can call them while they change the registry.
+    pub fn collect(&self, channel: &str, event: &str, out: &mut Vec<L>) {
+        if let Some(entry) = self.channels.get(channel) {
+            if let Some(list) = entry.by_event.get(event) {
+                out.extend(list.iter().map(|(_, l)| l.clone()));
+            }
+        }
+    }
+
+    /// Copies the listen-to-all listeners of `channel` into `out`.
+    pub fn collect_all(&self, channel: &str, out: &mut Vec<L>) {
+        if let Some(entry) = self.channels.get(channel) {
+            out.extend(entry.all.iter().map(|(_, l)| l.clone()));
+        }
+    }
+
+    /// Total number of registrations (for diagnostics and leak checks).
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn got(r: &Registry<&'static str>, c: &str, e: &str) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        r.collect(c, e, &mut v);
+        r.collect_all(c, &mut v);
+        v
+    }
+
+    #[test]
+    fn listen_stop_one_stop_event_and_all() {
+        let mut r = Registry::new();
+        let a = r.add("ch", "e", "a");
+        r.add("ch", "e", "b");
+        r.add("ch", "f", "c");
+        r.add("other", "e", "d");
+        let all = r.add_all("ch", "star");
+        assert_eq!(got(&r, "ch", "e"), vec!["a", "b", "star"]);
+        assert_eq!(got(&r, "ch", "zzz"), vec!["star"]);
+        assert!(r.remove(a));
+        assert!(!r.remove(a), "second removal is a no-op");
+        assert_eq!(got(&r, "ch", "e"), vec!["b", "star"]);
+        assert_eq!(r.remove_event("ch", "e", |l| *l == "b"), 1);
+        assert_eq!(got(&r, "ch", "e"), vec!["star"]);
+        assert!(r.remove(all));
+        assert_eq!(got(&r, "ch", "f"), vec!["c"]);
+        assert_eq!(r.remove_event("ch", "f", |_| true), 1);
+        assert!(!r.has_listeners("ch", "f"));
+        assert_eq!(got(&r, "other", "e"), vec!["d"]);
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn clear_channel_forgets_ids() {
+        let mut r = Registry::new();
+        let a = r.add("ch", "e", 1);
+        r.add_all("ch", 2);
+        r.add_all("ch", 3);
+        assert_eq!(r.remove_all_listeners("ch", |l| *l == 2), 1);
+        assert_eq!(r.clear_channel("ch"), 2);
+        assert!(!r.remove(a));
+        assert!(r.is_empty());
+        // re-adding after a clear yields exactly one delivery, no duplicates
+        r.add("ch", "e", 9);
+        let mut v = Vec::new();
+        r.collect("ch", "e", &mut v);
+        assert_eq!(v, vec![9]);
+    }
+}
