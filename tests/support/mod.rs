@@ -1,0 +1,2 @@
+//! Shared native test support.
+pub mod sim;
