@@ -39,6 +39,11 @@ pub mod presence;
 pub mod protocol;
 pub mod reconnect;
 
+#[cfg(target_arch = "wasm32")]
+pub mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
 /// Milliseconds on the edge's monotonic clock (`performance.now()` in the browser, a
 /// simulated clock in tests). The core never reads a clock: every input carries one.
 pub type Millis = u64;

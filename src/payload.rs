@@ -22,6 +22,13 @@ pub trait Payload: Clone + Debug + 'static {
     fn get(&self, key: &str) -> Option<Self>;
     /// The value as text when it is a JSON string.
     fn as_text(&self) -> Option<String>;
+    /// True for JSON strings.
+    fn is_string(&self) -> bool;
+    /// When the value is a string holding JSON, the parsed value (without copying the text
+    /// through Rust where the implementation can avoid it).
+    fn parse_string(&self) -> Option<Self> {
+        self.as_text().and_then(|text| Self::parse_json(&text))
+    }
     /// The value as a number when it is a JSON number.
     fn as_number(&self) -> Option<f64>;
     /// The entries of an object, in the object's order; `None` for a non-object.
@@ -69,6 +76,9 @@ mod native {
         }
         fn as_text(&self) -> Option<String> {
             self.as_str().map(str::to_owned)
+        }
+        fn is_string(&self) -> bool {
+            Value::is_string(self)
         }
         fn as_number(&self) -> Option<f64> {
             self.as_f64()

@@ -77,12 +77,11 @@ pub fn decode_frame<P: Payload>(frame: &P) -> Result<InboundFrame<P>, FrameError
             None => return Err(FrameError::WrongType("user_id")),
         },
     };
+    // A string `data` is parsed once more; a string that is not JSON stays as it is.
     let data = match frame.get("data") {
         None => P::null(),
-        Some(value) => match value.as_text() {
-            Some(text) => decode_data_text(&text),
-            None => value,
-        },
+        Some(value) if value.is_string() => value.parse_string().unwrap_or(value),
+        Some(value) => value,
     };
     Ok(InboundFrame { event, channel, data, user_id })
 }

@@ -1,0 +1,210 @@
+//! A channel as JS sees it: Echo's `listen`/`stopListening`/`whisper`/`notification`,
+//! presence's `here`/`joining`/`leaving`, plus `off()` and a members view.
+//!
+//! A `Channel` is a light handle (the shared client and a name): `echo.private('x')` twice
+//! gives two handles on one subscription and one set of listeners.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object};
+use wasm_bindgen::prelude::*;
+
+use super::errors;
+use crate::channels::Subscription;
+use crate::event_name::{format_event_name, NOTIFICATION_EVENT};
+use crate::web::driver::{set, slot, Shared};
+
+/// A subscribed (or subscribing) channel.
+#[wasm_bindgen]
+pub struct Channel {
+    shared: Rc<Shared>,
+    name: String,
+}
+
+/// Unsubscribes `name` and forgets its listeners.
+pub(crate) fn leave(shared: &Rc<Shared>, name: &str) {
+    shared.listeners.borrow_mut().clear_channel(name);
+    shared.command(|engine, now| engine.unsubscribe(now, name));
+}
+
+impl Channel {
+    /// Subscribes (if needed) and returns a handle. Throws on an invalid name.
+    pub(crate) fn open(shared: &Rc<Shared>, name: String) -> Result<Channel, JsValue> {
+        shared.command(|engine, now| engine.subscribe(now, &name)).map_err(|e| errors::throwable(&e))?;
+        Ok(Channel { shared: shared.clone(), name })
+    }
+
+    fn handle(&self) -> Channel {
+        Channel { shared: self.shared.clone(), name: self.name.clone() }
+    }
+
+    fn event_name(&self, event: &str) -> String {
+        format_event_name(self.shared.namespace.as_deref(), event)
+    }
+
+    fn add(&self, event: &str, callback: Function) -> Channel {
+        self.shared.add_listener(&self.name, event, callback);
+        self.handle()
+    }
+
+    fn remove(&self, event: &str, callback: Option<Function>) -> Channel {
+        let mut listeners = self.shared.listeners.borrow_mut();
+        match callback {
+            Some(cb) => listeners.remove_event(&self.name, event, |l| JsValue::from(l) == JsValue::from(&cb)),
+            None => listeners.remove_event(&self.name, event, |_| true),
+        };
+        drop(listeners);
+        self.handle()
+    }
+}
+
+#[wasm_bindgen]
+impl Channel {
+    /// The full channel name (`private-tenant.1.inventory`).
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    /// `waiting` | `authorizing` | `pending` | `subscribed` | `failed` | `unsubscribed`.
+    #[wasm_bindgen(getter, js_name = subscriptionState)]
+    pub fn subscription_state(&self) -> String {
+        let core = self.shared.core.borrow();
+        core.engine.subscription(&self.name).map_or("unsubscribed", Subscription::as_str).to_owned()
+    }
+
+    /// Listens to `event` (Echo naming: `.inventory.update` verbatim, `OrderShipped` in the
+    /// namespace). The callback gets `(data, {user_id}?)`.
+    pub fn listen(&self, event: &str, callback: Function) -> Result<Channel, JsValue> {
+        Ok(self.add(&self.event_name(event), callback))
+    }
+
+    /// Listens to every event: the callback gets `(eventName, data)`.
+    #[wasm_bindgen(js_name = listenToAll)]
+    pub fn listen_to_all(&self, callback: Function) -> Channel {
+        self.shared.listeners.borrow_mut().add_all(&self.name, callback);
+        self.handle()
+    }
+
+    /// Stops `callback` (or every listener) for `event`.
+    #[wasm_bindgen(js_name = stopListening)]
+    pub fn stop_listening(&self, event: &str, callback: Option<Function>) -> Channel {
+        self.remove(&self.event_name(event), callback)
+    }
+
+    /// Stops `callback` (or every listen-to-all listener).
+    #[wasm_bindgen(js_name = stopListeningToAll)]
+    pub fn stop_listening_to_all(&self, callback: Option<Function>) -> Channel {
+        let mut listeners = self.shared.listeners.borrow_mut();
+        match callback {
+            Some(cb) => listeners.remove_all_listeners(&self.name, |l| JsValue::from(l) == JsValue::from(&cb)),
+            None => listeners.remove_all_listeners(&self.name, |_| true),
+        };
+        drop(listeners);
+        self.handle()
+    }
+
+    /// Calls `callback()` each time the subscription succeeds (again after reconnects).
+    pub fn subscribed(&self, callback: Function) -> Channel {
+        self.add(slot::SUBSCRIBED, callback)
+    }
+
+    /// Calls `callback({type, status, code, message})` when the subscription fails.
+    pub fn error(&self, callback: Function) -> Channel {
+        self.add(slot::ERROR, callback)
+    }
+
+    /// Listens to Laravel notifications (`BroadcastNotificationCreated`).
+    pub fn notification(&self, callback: Function) -> Channel {
+        self.add(NOTIFICATION_EVENT, callback)
+    }
+
+    /// Stops `callback` (or every notification listener).
+    #[wasm_bindgen(js_name = stopListeningForNotification)]
+    pub fn stop_listening_for_notification(&self, callback: Option<Function>) -> Channel {
+        self.remove(NOTIFICATION_EVENT, callback)
+    }
+
+    /// Sends `client-{event}` to the other members. Throws an `EchoError` (nothing sent)
+    /// on a public or encrypted channel, before the subscription, over 10 KB or over 10/s.
+    pub fn whisper(&self, event: &str, data: JsValue) -> Result<Channel, JsValue> {
+        let name = format!("client-{event}");
+        self.shared.command(|engine, now| engine.trigger(now, &self.name, &name, &data)).map_err(|e| errors::throwable(&e))?;
+        Ok(self.handle())
+    }
+
+    /// Listens to whispers named `event`.
+    #[wasm_bindgen(js_name = listenForWhisper)]
+    pub fn listen_for_whisper(&self, event: &str, callback: Function) -> Channel {
+        self.add(&format!("client-{event}"), callback)
+    }
+
+    /// Stops `callback` (or every listener) for whispers named `event`.
+    #[wasm_bindgen(js_name = stopListeningForWhisper)]
+    pub fn stop_listening_for_whisper(&self, event: &str, callback: Option<Function>) -> Channel {
+        self.remove(&format!("client-{event}"), callback)
+    }
+
+    /// Presence: `callback(users)` with everyone here, after each (re)subscription.
+    pub fn here(&self, callback: Function) -> Channel {
+        self.add(slot::HERE, callback)
+    }
+
+    /// Presence: `callback(user)` when someone joins.
+    pub fn joining(&self, callback: Function) -> Channel {
+        self.add(slot::JOINING, callback)
+    }
+
+    /// Presence: `callback(user)` when someone leaves.
+    pub fn leaving(&self, callback: Function) -> Channel {
+        self.add(slot::LEAVING, callback)
+    }
+
+    /// Undoes `subscribed`, `error`, `here`, `joining` or `leaving`: `off('here', cb)` removes
+    /// one callback, `off('here')` all of that kind.
+    pub fn off(&self, kind: &str, callback: Option<Function>) -> Result<Channel, JsValue> {
+        let slot = match kind {
+            "subscribed" => slot::SUBSCRIBED,
+            "error" => slot::ERROR,
+            "here" => slot::HERE,
+            "joining" => slot::JOINING,
+            "leaving" => slot::LEAVING,
+            other => {
+                return Err(errors::throwable_parts(
+                    crate::error::code::CONFIG,
+                    &format!("off('{other}'): expected 'subscribed', 'error', 'here', 'joining' or 'leaving'; use stopListening for events."),
+                ))
+            }
+        };
+        Ok(self.remove(slot, callback))
+    }
+
+    /// Presence members: `{count, me, members: [{id, info}]}`.
+    #[wasm_bindgen(getter)]
+    pub fn members(&self) -> JsValue {
+        let core = self.shared.core.borrow();
+        let view = Object::new();
+        let list = Array::new();
+        let (count, me) = match core.engine.members(&self.name) {
+            Some(members) => {
+                for (id, info) in members.iter() {
+                    let member = Object::new();
+                    set(&member, "id", &JsValue::from_str(id));
+                    set(&member, "info", info);
+                    list.push(&member);
+                }
+                (members.count(), members.me().map(JsValue::from_str).unwrap_or(JsValue::NULL))
+            }
+            None => (0, JsValue::NULL),
+        };
+        set(&view, "count", &(count as u32).into());
+        set(&view, "me", &me);
+        set(&view, "members", &list);
+        view.into()
+    }
+
+    /// Unsubscribes this channel (like `echo.leaveChannel(name)`).
+    pub fn unsubscribe(&self) {
+        leave(&self.shared, &self.name);
+    }
+}

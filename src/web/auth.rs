@@ -1,0 +1,265 @@
+//! The auth request: `POST /broadcasting/auth` (and `/broadcasting/user-auth`) the Laravel
+//! way, or through a custom `authorizer`.
+//!
+//! Form-encoded `socket_id` and `channel_name` (+ `auth.params`); headers `X-CSRF-TOKEN`
+//! (option, else `window.Laravel.csrfToken`, else `<meta name="csrf-token">`),
+//! `Authorization: Bearer`, `auth.headers`, then whatever `headersProvider()` resolves to;
+//! `credentials: 'same-origin'`. A 401 or 419 asks `headersProvider` (and the CSRF sources)
+//! again and retries once. The request is aborted after the auth timeout. The answer is
+//! classified into an [`AuthOutcome`] the core understands; the core owns the timeout's
+//! consequences and ignores late answers.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
+
+use super::payload::json_parse;
+use crate::engine::{AuthOutcome, Authorization, UserAuthOutcome};
+use crate::error::AuthFailure;
+
+/// Where and how to authorize.
+#[derive(Clone, Debug, Default)]
+pub struct AuthConfig {
+    /// Channel authorization endpoint (`authEndpoint`, default `/broadcasting/auth`).
+    pub endpoint: String,
+    /// Extra form fields (`auth.params`).
+    pub params: Vec<(String, String)>,
+    /// Extra headers (`auth.headers`).
+    pub headers: Vec<(String, String)>,
+    /// User authentication endpoint (`userAuthentication.endpoint`).
+    pub user_endpoint: String,
+    /// Extra headers for user authentication (`userAuthentication.headers`).
+    pub user_headers: Vec<(String, String)>,
+    /// `csrfToken` option.
+    pub csrf_token: Option<String>,
+    /// `bearerToken` option.
+    pub bearer_token: Option<String>,
+    /// `headersProvider: async () => headers`.
+    pub headers_provider: Option<Function>,
+    /// Echo's custom `authorizer(channel, options) -> {authorize(socketId, cb)}`.
+    pub authorizer: Option<Function>,
+    /// The options object, passed to a custom authorizer as Echo does.
+    pub options_object: JsValue,
+    /// Abort the request after this long.
+    pub timeout_ms: u32,
+}
+
+/// Authorizes `socket_id` for `channel`.
+pub async fn authorize(config: &AuthConfig, socket_id: &str, channel: &str) -> AuthOutcome {
+    if let Some(authorizer) = &config.authorizer {
+        return match custom_authorize(authorizer, &config.options_object, socket_id, channel).await {
+            Ok(value) => parse_channel_auth(200, &value),
+            Err(failure) => AuthOutcome::Failed(failure),
+        };
+    }
+    let mut body = form(&[("socket_id", socket_id), ("channel_name", channel)]);
+    for (key, value) in &config.params {
+        body.push('&');
+        body.push_str(&form(&[(key, value)]));
+    }
+    match post_with_retry(config, &config.endpoint, &config.headers, &body).await {
+        Ok((status, value)) => parse_channel_auth(status, &value),
+        Err(failure) => AuthOutcome::Failed(failure),
+    }
+}
+
+/// Authenticates the user for `pusher:signin`.
+pub async fn authenticate_user(config: &AuthConfig, socket_id: &str) -> UserAuthOutcome {
+    let body = form(&[("socket_id", socket_id)]);
+    match post_with_retry(config, &config.user_endpoint, &config.user_headers, &body).await {
+        Ok((status, value)) => {
+            let auth = value.get_text("auth");
+            let user_data = match Reflect::get(&value, &"user_data".into()) {
+                Ok(v) if v.is_string() => v.as_string(),
+                Ok(v) if v.is_object() => js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()),
+                _ => None,
+            };
+            match (auth, user_data) {
+                (Some(auth), Some(user_data)) => UserAuthOutcome::Granted { auth, user_data },
+                _ => UserAuthOutcome::Failed(AuthFailure::InvalidResponse { status, detail: "expected JSON with `auth` and `user_data`".into() }),
+            }
+        }
+        Err(failure) => UserAuthOutcome::Failed(failure),
+    }
+}
+
+trait GetText {
+    fn get_text(&self, key: &str) -> Option<String>;
+}
+
+impl GetText for JsValue {
+    fn get_text(&self, key: &str) -> Option<String> {
+        if !self.is_object() {
+            return None;
+        }
+        Reflect::get(self, &JsValue::from_str(key)).ok().and_then(|v| v.as_string())
+    }
+}
+
+fn parse_channel_auth(status: u16, value: &JsValue) -> AuthOutcome {
+    let Some(auth) = value.get_text("auth").filter(|a| !a.is_empty()) else {
+        return AuthOutcome::Failed(AuthFailure::InvalidResponse { status, detail: "no `auth` in the JSON response".into() });
+    };
+    let channel_data = match Reflect::get(value, &"channel_data".into()) {
+        Ok(v) if v.is_string() => v.as_string(),
+        Ok(v) if v.is_object() => js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()),
+        _ => None,
+    };
+    let shared_secret = value.get_text("shared_secret");
+    AuthOutcome::Granted(Authorization { auth, channel_data, shared_secret })
+}
+
+/// `k=v&k=v`, percent-encoded.
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", String::from(js_sys::encode_uri_component(k)), String::from(js_sys::encode_uri_component(v))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// POSTs, retrying once after a 401/419 with fresh headers.
+async fn post_with_retry(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], body: &str) -> Result<(u16, JsValue), AuthFailure> {
+    let first = post(config, endpoint, extra, body).await;
+    let retry = matches!(&first, Err(AuthFailure::Http { status: 401 | 419, .. })) && config.headers_provider.is_some();
+    if retry {
+        post(config, endpoint, extra, body).await
+    } else {
+        first
+    }
+}
+
+async fn post(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], body: &str) -> Result<(u16, JsValue), AuthFailure> {
+    let window = web_sys::window().ok_or_else(|| AuthFailure::Network("no window".into()))?;
+    let headers = Headers::new().map_err(|e| AuthFailure::Network(describe(&e)))?;
+    let set = |name: &str, value: &str| headers.set(name, value).map_err(|e| AuthFailure::Network(format!("header {name}: {}", describe(&e))));
+    set("Content-Type", "application/x-www-form-urlencoded")?;
+    set("Accept", "application/json")?;
+    set("X-Requested-With", "XMLHttpRequest")?;
+    if let Some(token) = csrf_token(config) {
+        set("X-CSRF-TOKEN", &token)?;
+    }
+    if let Some(token) = &config.bearer_token {
+        set("Authorization", &format!("Bearer {token}"))?;
+    }
+    for (name, value) in extra {
+        set(name, value)?;
+    }
+    if let Some(provider) = &config.headers_provider {
+        for (name, value) in provided_headers(provider).await? {
+            set(&name, &value)?;
+        }
+    }
+    let controller = AbortController::new().ok();
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    init.set_headers(&headers);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    if let Some(controller) = &controller {
+        init.set_signal(Some(&controller.signal()));
+    }
+    let abort = controller.map(|c| gloo_timers::callback::Timeout::new(config.timeout_ms, move || c.abort()));
+    let result = JsFuture::from(window.fetch_with_str_and_init(endpoint, &init)).await;
+    let response: Response = match result {
+        Ok(r) => r.unchecked_into(),
+        Err(e) => {
+            return Err(if abort.is_none() { AuthFailure::Network(describe(&e)) } else if is_abort(&e) { AuthFailure::Timeout } else { AuthFailure::Network(describe(&e)) })
+        }
+    };
+    let status = response.status();
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p).await.map_err(|e| if is_abort(&e) { AuthFailure::Timeout } else { AuthFailure::Network(describe(&e)) })?,
+        Err(e) => return Err(AuthFailure::Network(describe(&e))),
+    };
+    drop(abort);
+    let parsed = json_parse(&text).ok();
+    if !(200..300).contains(&status) {
+        let body = parsed.as_ref().and_then(|v| v.get_text("message")).unwrap_or_else(|| text.as_string().unwrap_or_default().chars().take(200).collect());
+        return Err(AuthFailure::Http { status, body });
+    }
+    match parsed {
+        Some(value) if value.is_object() => Ok((status, value)),
+        _ => {
+            let start: String = text.as_string().unwrap_or_default().trim_start().chars().take(40).collect();
+            Err(AuthFailure::InvalidResponse { status, detail: format!("the body is not JSON (it starts with {start:?})") })
+        }
+    }
+}
+
+/// The CSRF token: `csrfToken` option, else `window.Laravel.csrfToken`, else the
+/// `<meta name="csrf-token">` tag (read on every request, so a refreshed tag is picked up).
+fn csrf_token(config: &AuthConfig) -> Option<String> {
+    if let Some(token) = &config.csrf_token {
+        return Some(token.clone());
+    }
+    let window = web_sys::window()?;
+    let laravel = Reflect::get(&window, &"Laravel".into()).ok().filter(|l| l.is_object());
+    if let Some(token) = laravel.and_then(|l| l.get_text("csrfToken")) {
+        return Some(token);
+    }
+    let meta = window.document()?.query_selector("meta[name=\"csrf-token\"]").ok()??;
+    meta.get_attribute("content")
+}
+
+/// Awaits `headersProvider()` and reads its string entries.
+async fn provided_headers(provider: &Function) -> Result<Vec<(String, String)>, AuthFailure> {
+    let fail = |e: &JsValue| AuthFailure::Custom(format!("headersProvider failed: {}", describe(e)));
+    let value = provider.call0(&JsValue::UNDEFINED).map_err(|e| fail(&e))?;
+    let value = JsFuture::from(Promise::resolve(&value)).await.map_err(|e| fail(&e))?;
+    if !value.is_object() {
+        return Ok(Vec::new());
+    }
+    let entries = Object::entries(value.unchecked_ref());
+    Ok(entries
+        .iter()
+        .filter_map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect())
+}
+
+/// Echo's custom authorizer: `authorizer({name}, options).authorize(socketId, (error, data) => ..)`.
+async fn custom_authorize(authorizer: &Function, options: &JsValue, socket_id: &str, channel: &str) -> Result<JsValue, AuthFailure> {
+    let fail = |e: &JsValue| AuthFailure::Custom(describe(e));
+    let channel_object = Object::new();
+    let _ = Reflect::set(&channel_object, &"name".into(), &JsValue::from_str(channel));
+    let handle = authorizer.call2(&JsValue::UNDEFINED, &channel_object, options).map_err(|e| fail(&e))?;
+    let authorize = Reflect::get(&handle, &"authorize".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    let Some(authorize) = authorize else {
+        return Err(AuthFailure::Custom("authorizer() must return an object with authorize(socketId, callback)".into()));
+    };
+    let socket_id = JsValue::from_str(socket_id);
+    let mut call_error = None;
+    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
+        let callback = Closure::once_into_js(move |error: JsValue, data: JsValue| {
+            if error.is_null() || error.is_undefined() || error == JsValue::FALSE {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &data);
+            } else {
+                let _ = reject.call1(&JsValue::UNDEFINED, &error);
+            }
+        });
+        if let Err(e) = authorize.call2(&handle, &socket_id, &callback) {
+            call_error = Some(e);
+        }
+    });
+    if let Some(e) = call_error {
+        return Err(fail(&e));
+    }
+    JsFuture::from(promise).await.map_err(|e| fail(&e))
+}
+
+fn is_abort(error: &JsValue) -> bool {
+    Reflect::get(error, &"name".into()).ok().and_then(|n| n.as_string()).as_deref() == Some("AbortError")
+}
+
+/// A JS error's message, or its string form.
+pub fn describe(error: &JsValue) -> String {
+    if let Some(message) = error.get_text("message") {
+        return message;
+    }
+    error.as_string().unwrap_or_else(|| format!("{error:?}"))
+}

@@ -1,0 +1,510 @@
+//! The driver: the one loop that feeds the engine and performs its outputs.
+//!
+//! Browser callbacks (socket, timer, fetch completions, page events) only push an [`Input`]
+//! and call [`Shared::pump`]. `pump` runs one loop: apply queued inputs, drain the engine's
+//! outputs, perform each one, re-arm the single timer when the deadline moved. Borrows of the
+//! engine are short and never held while JS code runs, so a listener may call back into the
+//! SDK (`leave()` inside a callback): its command changes the engine at once, and the outer
+//! loop performs the resulting outputs in order (a nested `pump` returns immediately).
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::auth::{self, AuthConfig};
+use super::browser::BrowserEvents;
+use super::socket::Socket;
+use crate::connection::ConnectionStatus;
+use crate::engine::{AuthOutcome, Engine, Output, SocketHandle, UserAuthOutcome};
+use crate::error::{ConnectionError, Diagnostic};
+use crate::listeners::{ListenerId, Registry};
+use crate::protocol::{decode_frame, FrameError};
+use crate::Millis;
+
+/// Reserved listener names (they cannot collide with Pusher event names).
+pub mod slot {
+    /// `channel.subscribed(cb)`.
+    pub const SUBSCRIBED: &str = "\u{1}subscribed";
+    /// `channel.error(cb)`.
+    pub const ERROR: &str = "\u{1}error";
+    /// `presence.here(cb)`.
+    pub const HERE: &str = "\u{1}here";
+    /// `presence.joining(cb)`.
+    pub const JOINING: &str = "\u{1}joining";
+    /// `presence.leaving(cb)`.
+    pub const LEAVING: &str = "\u{1}leaving";
+    /// The pseudo-channel of connection-level listeners.
+    pub const CONNECTION: &str = "\u{1}connection";
+    /// The pseudo-channel of server-to-user events.
+    pub const USER: &str = "\u{1}user";
+    /// Connection status changes (`onConnectionChange`).
+    pub const STATUS: &str = "status";
+    /// pusher-js style `{previous, current}` state changes.
+    pub const STATE: &str = "state_change";
+    /// Connection-level errors (`onError`).
+    pub const ERRORS: &str = "error";
+    /// `pusher:signin_success`.
+    pub const SIGNED_IN: &str = "signin";
+    /// Watchlist events.
+    pub const WATCHLIST: &str = "watchlist";
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(message: &str);
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error2(message: &str, error: &JsValue);
+    #[wasm_bindgen(js_namespace = console, js_name = debug)]
+    fn console_debug(prefix: &str, message: &JsValue);
+}
+
+/// The monotonic clock the engine runs on.
+pub fn now() -> Millis {
+    performance_now().max(0.0) as Millis
+}
+
+/// Something that happened at the edge.
+pub enum Input {
+    /// The socket opened.
+    Open(SocketHandle),
+    /// A text frame (a JS string).
+    Frame(SocketHandle, JsValue),
+    /// A binary frame.
+    Binary(SocketHandle),
+    /// The socket closed.
+    Close(SocketHandle, u16, String),
+    /// The timer fired.
+    Timer,
+    /// A channel authorization finished.
+    Auth(u64, AuthOutcome),
+    /// A user authentication finished.
+    UserAuth(u64, UserAuthOutcome),
+    /// The browser is online again.
+    Online,
+    /// The page woke up (visible again, resumed, or the timer fired far too late).
+    Wake,
+}
+
+/// A recorded error, for `diagnose()`.
+#[derive(Clone, Debug)]
+pub struct ErrorRecord {
+    /// The stable code.
+    pub code: &'static str,
+    /// The message.
+    pub message: String,
+    /// The channel, for channel errors.
+    pub channel: Option<String>,
+    /// Wall-clock time (ms since the epoch).
+    pub at: f64,
+}
+
+/// How many recent errors `diagnose()` keeps.
+const ERROR_HISTORY: usize = 20;
+
+/// The engine and everything that owns browser resources.
+pub struct Core {
+    /// The protocol engine.
+    pub engine: Engine<JsValue>,
+    socket: Option<(SocketHandle, Socket)>,
+    timer: Option<(gloo_timers::callback::Timeout, f64)>,
+    browser: Option<BrowserEvents>,
+    /// Authorization settings.
+    pub auth: Rc<AuthConfig>,
+    /// Recent errors, newest last.
+    pub errors: VecDeque<ErrorRecord>,
+    last_status: ConnectionStatus,
+    /// Error codes already printed to the console since the last connection.
+    warned: Vec<&'static str>,
+    /// Log protocol traffic to the console.
+    pub debug: bool,
+}
+
+/// State shared by the Echo facade, its channels and every browser callback.
+pub struct Shared {
+    /// The engine and browser resources.
+    pub core: RefCell<Core>,
+    /// Every listener: channel events, lifecycle callbacks, connection callbacks.
+    pub listeners: RefCell<Registry<Function>>,
+    /// Echo's namespace for event names (`App.Events`), `None` when disabled.
+    pub namespace: Option<String>,
+    queue: RefCell<VecDeque<Input>>,
+    running: Cell<bool>,
+    scratch: RefCell<Vec<Function>>,
+    me: Weak<Shared>,
+}
+
+impl Shared {
+    /// Wraps an engine; attaches page listeners when there is a page.
+    pub fn new(engine: Engine<JsValue>, auth: AuthConfig, namespace: Option<String>, debug: bool) -> Rc<Shared> {
+        let shared = Rc::new_cyclic(|me: &Weak<Shared>| Shared {
+            core: RefCell::new(Core {
+                engine,
+                socket: None,
+                timer: None,
+                browser: None,
+                auth: Rc::new(auth),
+                errors: VecDeque::new(),
+                last_status: ConnectionStatus::Disconnected,
+                warned: Vec::new(),
+                debug,
+            }),
+            listeners: RefCell::new(Registry::new()),
+            namespace,
+            queue: RefCell::new(VecDeque::new()),
+            running: Cell::new(false),
+            scratch: RefCell::new(Vec::new()),
+            me: me.clone(),
+        });
+        let browser = BrowserEvents::attach(shared.me.clone());
+        shared.core.borrow_mut().browser = Some(browser);
+        shared
+    }
+
+    /// Queues an input and runs the loop.
+    pub fn input(&self, input: Input) {
+        self.queue.borrow_mut().push_back(input);
+        self.pump();
+    }
+
+    /// Runs a command on the engine, then the loop. Safe to call from inside a listener.
+    pub fn command<R>(&self, f: impl FnOnce(&mut Engine<JsValue>, Millis) -> R) -> R {
+        let result = {
+            let mut core = self.core.borrow_mut();
+            f(&mut core.engine, now())
+        };
+        self.pump();
+        result
+    }
+
+    /// The loop: inputs first, then outputs, until both are empty.
+    pub fn pump(&self) {
+        if self.running.replace(true) {
+            return;
+        }
+        loop {
+            let input = self.queue.borrow_mut().pop_front();
+            if let Some(input) = input {
+                self.apply(input);
+                continue;
+            }
+            let output = self.core.borrow_mut().engine.poll_output();
+            match output {
+                Some(output) => self.perform(output),
+                None => break,
+            }
+        }
+        self.rearm_timer();
+        self.running.set(false);
+    }
+
+    fn apply(&self, input: Input) {
+        let mut core = self.core.borrow_mut();
+        let now = now();
+        match input {
+            Input::Open(socket) => core.engine.handle_open(now, socket),
+            Input::Frame(socket, text) => {
+                if core.debug {
+                    console_debug("echo-wasm <-", &text);
+                }
+                let frame = match super::payload::json_parse(&text) {
+                    Ok(value) => decode_frame(&value),
+                    Err(_) => Err(FrameError::NotJson),
+                };
+                core.engine.handle_frame(now, socket, frame);
+            }
+            Input::Binary(socket) => core.engine.handle_frame(now, socket, Err(FrameError::Binary)),
+            Input::Close(socket, code, reason) => {
+                if core.socket.as_ref().is_some_and(|(h, _)| *h == socket) {
+                    core.socket = None;
+                }
+                core.engine.handle_close(now, socket, code, &reason);
+            }
+            Input::Timer => {
+                let late_by = core.timer.as_ref().map_or(0.0, |(_, expected)| js_sys::Date::now() - expected);
+                core.timer = None;
+                if late_by > 5_000.0 {
+                    core.engine.handle_wake(now);
+                }
+                core.engine.handle_timeout(now);
+            }
+            Input::Auth(request, outcome) => core.engine.handle_auth(now, request, outcome),
+            Input::UserAuth(request, outcome) => core.engine.handle_user_auth(now, request, outcome),
+            Input::Online => core.engine.handle_online(now),
+            Input::Wake => core.engine.handle_wake(now),
+        }
+    }
+
+    fn rearm_timer(&self) {
+        let mut core = self.core.borrow_mut();
+        let Some(deadline) = core.engine.take_deadline_change() else { return };
+        core.timer = deadline.map(|deadline| {
+            let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
+            let me = self.me.clone();
+            let timeout = gloo_timers::callback::Timeout::new(delay, move || {
+                if let Some(shared) = me.upgrade() {
+                    shared.input(Input::Timer);
+                }
+            });
+            (timeout, js_sys::Date::now() + delay as f64)
+        });
+    }
+
+    fn perform(&self, output: Output<JsValue>) {
+        match output {
+            Output::Event { channel, event, data, user_id } => self.dispatch_event(&channel, &event, &data, user_id),
+            Output::Send(text) => {
+                let core = self.core.borrow();
+                if core.debug {
+                    console_debug("echo-wasm ->", &JsValue::from_str(&text));
+                }
+                if let Some((_, socket)) = &core.socket {
+                    socket.send(&text);
+                }
+            }
+            Output::OpenSocket { socket, url } => {
+                let opened = Socket::open(&url, socket, self.me.clone());
+                match opened {
+                    Ok(ws) => self.core.borrow_mut().socket = Some((socket, ws)),
+                    Err(error) => self.queue.borrow_mut().push_back(Input::Close(socket, 1006, auth::describe(&error))),
+                }
+            }
+            Output::CloseSocket { socket, code, reason } => {
+                let mut core = self.core.borrow_mut();
+                if core.socket.as_ref().is_some_and(|(h, _)| *h == socket) {
+                    if let Some((_, ws)) = core.socket.take() {
+                        ws.close(code, reason);
+                    }
+                }
+            }
+            Output::Authorize { request, socket_id, channel } => {
+                let config = self.core.borrow().auth.clone();
+                let me = self.me.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let outcome = auth::authorize(&config, &socket_id, &channel).await;
+                    if let Some(shared) = me.upgrade() {
+                        shared.input(Input::Auth(request, outcome));
+                    }
+                });
+            }
+            Output::AuthenticateUser { request, socket_id } => {
+                let config = self.core.borrow().auth.clone();
+                let me = self.me.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let outcome = auth::authenticate_user(&config, &socket_id).await;
+                    if let Some(shared) = me.upgrade() {
+                        shared.input(Input::UserAuth(request, outcome));
+                    }
+                });
+            }
+            Output::StateChanged { previous, current } => {
+                let status = {
+                    let mut core = self.core.borrow_mut();
+                    if current == crate::connection::ConnectionState::Connected {
+                        core.warned.clear();
+                    }
+                    let status = core.engine.status();
+                    let changed = status != core.last_status;
+                    core.last_status = status;
+                    changed.then_some(status)
+                };
+                let change = Object::new();
+                set(&change, "previous", &previous.as_str().into());
+                set(&change, "current", &current.as_str().into());
+                self.emit(slot::CONNECTION, slot::STATE, &[&change]);
+                if let Some(status) = status {
+                    self.emit(slot::CONNECTION, slot::STATUS, &[&status.as_str().into()]);
+                }
+            }
+            Output::Subscribed { channel } => {
+                self.emit(&channel, slot::SUBSCRIBED, &[]);
+            }
+            Output::Here { channel, members } => {
+                let list: Array = members.into_iter().collect();
+                self.emit(&channel, slot::HERE, &[&list]);
+                
+            }
+            Output::Joining { channel, info, .. } => {
+                self.emit(&channel, slot::JOINING, &[&info]);
+            }
+            Output::Leaving { channel, info, .. } => {
+                self.emit(&channel, slot::LEAVING, &[&info]);
+            }
+            Output::ChannelError(error) => {
+                let object = crate::api::errors::channel_error_object(&error);
+                self.record(error.code(), error.message(), Some(error.channel().to_owned()));
+                let channel = error.channel().to_owned();
+                if !self.emit(&channel, slot::ERROR, &[&object]) {
+                    self.warn_once(error.code(), &error.message());
+                }
+            }
+            Output::Error(error) => self.report_connection_error(&error),
+            Output::SignedIn { user_data } => {
+                self.emit(slot::CONNECTION, slot::SIGNED_IN, &[&user_data]);
+            }
+            Output::SigninFailed(error) => {
+                let object = crate::api::errors::error_object("SigninError", error.code(), &error.message(), None);
+                self.record(error.code(), error.message(), None);
+                if !self.emit(slot::CONNECTION, slot::ERRORS, &[&object]) {
+                    self.warn_once(error.code(), &error.message());
+                }
+            }
+            Output::UserEvent { event, data } => {
+                self.emit(slot::USER, &event, &[&data]);
+            }
+            Output::Watchlist { name, user_ids } => {
+                let ids: Array = user_ids.iter().map(|id| JsValue::from_str(id)).collect();
+                self.emit(slot::CONNECTION, slot::WATCHLIST, &[&name.into(), &ids]);
+            }
+        }
+    }
+
+    fn report_connection_error(&self, error: &ConnectionError) {
+        let object = crate::api::errors::error_object("ConnectionError", error.code(), &error.message(), None);
+        if let ConnectionError::Refused { code, .. } = error {
+            set(&object, "status", &(*code).into());
+        }
+        self.record(error.code(), error.message(), None);
+        if !self.emit(slot::CONNECTION, slot::ERRORS, &[&object]) {
+            self.warn_once(error.code(), &error.message());
+        }
+    }
+
+    /// Keeps an error for `diagnose()`.
+    pub fn record(&self, code: &'static str, message: String, channel: Option<String>) {
+        let mut core = self.core.borrow_mut();
+        if core.errors.len() == ERROR_HISTORY {
+            core.errors.pop_front();
+        }
+        core.errors.push_back(ErrorRecord { code, message, channel, at: js_sys::Date::now() });
+    }
+
+    /// Prints an unobserved error once per connection cycle, so nothing fails silently.
+    fn warn_once(&self, code: &'static str, message: &str) {
+        let first = {
+            let mut core = self.core.borrow_mut();
+            let first = !core.warned.contains(&code);
+            if first {
+                core.warned.push(code);
+            }
+            first
+        };
+        if first {
+            console_warn(&format!("echo-wasm [{code}] {message}"));
+        }
+    }
+
+    /// Calls the listeners of `event` on `channel` with `args`. Returns whether any ran.
+    pub fn emit(&self, channel: &str, event: &str, args: &[&JsValue]) -> bool {
+        let mut listeners = std::mem::take(&mut *self.scratch.borrow_mut());
+        self.listeners.borrow().collect(channel, event, &mut listeners);
+        let any = !listeners.is_empty();
+        for listener in listeners.drain(..) {
+            let result = match args {
+                [] => listener.call0(&JsValue::UNDEFINED),
+                [a] => listener.call1(&JsValue::UNDEFINED, a),
+                [a, b, ..] => listener.call2(&JsValue::UNDEFINED, a, b),
+            };
+            if let Err(thrown) = result {
+                self.listener_threw(channel, event, &thrown);
+            }
+        }
+        *self.scratch.borrow_mut() = listeners;
+        any
+    }
+
+    /// Delivers a channel event: its listeners get `(data, {user_id}?)`, listen-to-all
+    /// listeners get `(formattedName, data)`.
+    fn dispatch_event(&self, channel: &str, event: &str, data: &JsValue, user_id: Option<String>) {
+        let mut listeners = std::mem::take(&mut *self.scratch.borrow_mut());
+        self.listeners.borrow().collect(channel, event, &mut listeners);
+        if !listeners.is_empty() {
+            let meta = user_id.map(|id| {
+                let meta = Object::new();
+                set(&meta, "user_id", &JsValue::from_str(&id));
+                JsValue::from(meta)
+            });
+            for listener in listeners.drain(..) {
+                let result = match &meta {
+                    Some(meta) => listener.call2(&JsValue::UNDEFINED, data, meta),
+                    None => listener.call1(&JsValue::UNDEFINED, data),
+                };
+                if let Err(thrown) = result {
+                    self.listener_threw(channel, event, &thrown);
+                }
+            }
+        }
+        if !event.starts_with("pusher:") {
+            self.listeners.borrow().collect_all(channel, &mut listeners);
+            if !listeners.is_empty() {
+                let name = JsValue::from_str(&self.name_for_all_listeners(event));
+                for listener in listeners.drain(..) {
+                    if let Err(thrown) = listener.call2(&JsValue::UNDEFINED, &name, data) {
+                        self.listener_threw(channel, event, &thrown);
+                    }
+                }
+            }
+        }
+        *self.scratch.borrow_mut() = listeners;
+    }
+
+    /// Echo's `listenToAll` naming: strip the namespace, else prefix a `.`.
+    fn name_for_all_listeners(&self, event: &str) -> String {
+        if let Some(namespace) = &self.namespace {
+            let namespace = namespace.replace('.', "\\");
+            if let Some(rest) = event.strip_prefix(namespace.as_str()) {
+                return rest.strip_prefix(['\\', '.']).unwrap_or(rest).to_owned();
+            }
+        }
+        format!(".{event}")
+    }
+
+    fn listener_threw(&self, channel: &str, event: &str, thrown: &JsValue) {
+        let message = format!("A listener for {} on {} threw: {}", event.trim_start_matches('\u{1}'), channel.trim_start_matches('\u{1}'), auth::describe(thrown));
+        console_error2("echo-wasm: listener threw", thrown);
+        self.record(crate::error::code::LISTENER_THREW, message.clone(), Some(channel.to_owned()));
+        if event != slot::ERRORS {
+            let object = crate::api::errors::error_object("ListenerError", crate::error::code::LISTENER_THREW, &message, Some(channel));
+            set(&object, "cause", thrown);
+            self.emit(slot::CONNECTION, slot::ERRORS, &[&object]);
+        }
+    }
+
+    /// Adds a listener.
+    pub fn add_listener(&self, channel: &str, event: &str, listener: Function) -> ListenerId {
+        self.listeners.borrow_mut().add(channel, event, listener)
+    }
+
+    /// A JS function that removes listener `id` when called (the undo of a registration).
+    pub fn remover(&self, id: ListenerId) -> JsValue {
+        let me = self.me.clone();
+        Closure::once_into_js(move || {
+            if let Some(shared) = me.upgrade() {
+                shared.listeners.borrow_mut().remove(id);
+            }
+        })
+    }
+
+    /// Stops everything that holds browser resources (socket, timer, page listeners).
+    pub fn shutdown(&self) {
+        self.command(|engine, now| engine.disconnect(now));
+        let mut core = self.core.borrow_mut();
+        core.timer = None;
+        core.browser = None;
+    }
+
+    /// The bytes waiting in the socket's send buffer.
+    pub fn buffered_amount(&self) -> u32 {
+        self.core.borrow().socket.as_ref().map_or(0, |(_, s)| s.buffered_amount())
+    }
+}
+
+/// `object[key] = value`.
+pub fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}

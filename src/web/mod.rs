@@ -1,0 +1,13 @@
+//! The browser edge (wasm32 only): everything that touches the browser.
+//!
+//! - [`driver`]: the one loop that feeds the engine and performs its outputs.
+//! - [`socket`]: the WebSocket and its owned handlers.
+//! - [`auth`]: **the auth request** (`/broadcasting/auth`, custom authorizers).
+//! - [`browser`]: page signals (online, visibility, resume) as inputs.
+//! - [`payload`]: `JsValue` as the core's payload type.
+
+pub mod auth;
+pub mod browser;
+pub mod driver;
+pub mod payload;
+pub mod socket;

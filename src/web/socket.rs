@@ -1,0 +1,82 @@
+//! The WebSocket, owned: its four event closures live and die with it.
+//!
+//! Callbacks only hand an input to the driver. Dropping a [`Socket`] detaches the handlers
+//! and closes the socket, so a replaced or abandoned socket can never feed the engine.
+
+use std::rc::Weak;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+use super::driver::{Input, Shared};
+use crate::engine::SocketHandle;
+
+/// One open (or opening) WebSocket and its handlers.
+pub struct Socket {
+    ws: WebSocket,
+    _on_open: Closure<dyn FnMut()>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl Socket {
+    /// Opens `url`; events are reported as inputs tagged with `handle`.
+    pub fn open(url: &str, handle: SocketHandle, shared: Weak<Shared>) -> Result<Socket, JsValue> {
+        let ws = WebSocket::new(url)?;
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let weak = shared.clone();
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.input(Input::Open(handle));
+            }
+        });
+        let weak = shared.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(shared) = weak.upgrade() {
+                let data = event.data();
+                if data.is_string() {
+                    shared.input(Input::Frame(handle, data));
+                } else {
+                    shared.input(Input::Binary(handle));
+                }
+            }
+        });
+        let weak = shared;
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+            if let Some(shared) = weak.upgrade() {
+                shared.input(Input::Close(handle, event.code(), event.reason()));
+            }
+        });
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        Ok(Socket { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close })
+    }
+
+    /// Sends a text frame. A failure needs no handling: the close event follows.
+    pub fn send(&self, text: &str) {
+        let _ = self.ws.send_with_str(text);
+    }
+
+    /// Closes with `code` (1000 or 3000-4999) and `reason`; the socket is then dropped.
+    pub fn close(self, code: u16, reason: &str) {
+        let _ = self.ws.close_with_code_and_reason(code, reason);
+    }
+
+    /// Bytes queued by `send` and not yet transmitted.
+    pub fn buffered_amount(&self) -> u32 {
+        self.ws.buffered_amount()
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        if self.ws.ready_state() < WebSocket::CLOSING {
+            let _ = self.ws.close();
+        }
+    }
+}
