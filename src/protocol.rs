@@ -187,7 +187,7 @@ pub fn client_event_frame(channel: &str, event: &str, data_json: &str) -> String
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use serde_json::{json, Value};

@@ -1,0 +1,231 @@
+/**
+ * echo-wasm: a Laravel Echo compatible client for Pusher protocol 7 servers (Reverb,
+ * Pusher, Soketi, Sockudo), compiled from Rust to WebAssembly.
+ *
+ * Move over from laravel-echo by changing the import:
+ * ```ts
+ * import Echo from 'echo-wasm';
+ * window.Echo = new Echo({ broadcaster: 'reverb', key: import.meta.env.VITE_REVERB_APP_KEY, ... });
+ * ```
+ */
+
+/** Echo's connection status, plus `reconnecting` (connecting again after having been connected). */
+export type ConnectionStatus = 'connected' | 'connecting' | 'reconnecting' | 'failed' | 'disconnected';
+
+/** pusher-js connection state names. */
+export type ConnectionState = 'initialized' | 'connecting' | 'connected' | 'unavailable' | 'failed' | 'disconnected';
+
+/** Where a channel's subscription stands. */
+export type SubscriptionState = 'waiting' | 'authorizing' | 'pending' | 'subscribed' | 'failed' | 'unsubscribed';
+
+/** Echo's custom authorizer shape: `authorizer(channel, options).authorize(socketId, callback)`. */
+export type Authorizer = (
+  channel: { name: string },
+  options: EchoOptions,
+) => {
+  authorize(
+    socketId: string,
+    callback: (error: Error | null, authData: { auth: string; channel_data?: string; shared_secret?: string } | null) => void,
+  ): void;
+};
+
+/** Options of `new Echo(options)`: laravel-echo's, plus echo-wasm's extras (marked "echo-wasm"). */
+export interface EchoOptions {
+  /** `'reverb'` or `'pusher'` (both speak Pusher protocol 7). */
+  broadcaster?: 'reverb' | 'pusher';
+  /** The app key (`VITE_REVERB_APP_KEY`). */
+  key: string;
+  /** Hosted Pusher cluster; used when `wsHost` is not given. */
+  cluster?: string;
+  /** WebSocket host (`VITE_REVERB_HOST`). */
+  wsHost?: string;
+  /** echo-wasm: several hosts, tried in turn when a connection fails (failover). */
+  wsHosts?: string[];
+  /** Port without TLS (default 80). Strings such as `VITE_REVERB_PORT` are accepted. */
+  wsPort?: number | string;
+  /** Port with TLS (default 443). */
+  wssPort?: number | string;
+  /** Path before `/app/{key}`. */
+  wsPath?: string;
+  /** Use `wss://`. TLS is used unless this is `false` (or the page is https). */
+  forceTLS?: boolean;
+  /** Must include `'ws'` or `'wss'`; echo-wasm always uses WebSocket. */
+  enabledTransports?: Array<'ws' | 'wss' | string>;
+  /** Channel authorization endpoint (default `/broadcasting/auth`). */
+  authEndpoint?: string;
+  /** Extra headers and form params for channel authorization. */
+  auth?: { headers?: Record<string, string>; params?: Record<string, string> };
+  /** User authentication for `connector.signin()` (default endpoint `/broadcasting/user-auth`). */
+  userAuthentication?: { endpoint?: string; headers?: Record<string, string> };
+  /** `X-CSRF-TOKEN`; else `window.Laravel.csrfToken`, else `<meta name="csrf-token">`. */
+  csrfToken?: string | null;
+  /** Sent as `Authorization: Bearer <token>`. */
+  bearerToken?: string | null;
+  /** Event namespace (default `App.Events`); `false` disables it. */
+  namespace?: string | false;
+  /** Do not register the axios `X-Socket-ID` interceptor. */
+  withoutInterceptors?: boolean;
+  /** echo-wasm: a custom authorizer, as in laravel-echo. */
+  authorizer?: Authorizer;
+  /** echo-wasm: headers resolved before every auth request (and again, once, after a 401/419). */
+  headersProvider?: () => Record<string, string> | Promise<Record<string, string>>;
+  /** Client inactivity before a ping, ms (default 120000; the server's value wins when smaller). */
+  activityTimeout?: number;
+  /** How long to wait for a pong, ms (default 30000). */
+  pongTimeout?: number;
+  /** echo-wasm: `connecting` becomes `unavailable` after this long, ms (default 10000). */
+  unavailableTimeout?: number;
+  /** echo-wasm: authorization request timeout, ms (default 10000). */
+  authTimeout?: number;
+  /** echo-wasm: reconnect backoff (full jitter): first retry within `baseMs` (1000), doubling up to `maxMs` (30000). */
+  reconnect?: { baseMs?: number; maxMs?: number };
+  /** echo-wasm: longest channel name accepted (default 164). */
+  maxChannelNameLength?: number;
+  /** echo-wasm: log protocol traffic to the console. */
+  debug?: boolean;
+}
+
+/** The error object channel `error()` callbacks and `connector.onError()` receive. */
+export interface EchoErrorEvent {
+  /** `AuthError`, `SubscriptionError`, `DecryptError`, `ConnectionError`, `SigninError` or `ListenerError`. */
+  type: string;
+  /** Stable code, e.g. `auth_forbidden`; see the README's Troubleshooting table. */
+  code: string;
+  /** HTTP status (auth) or server code, when there is one. */
+  status?: number | null;
+  /** What happened and what to change. */
+  message: string;
+  /** Same as `message` (pusher-js compatibility). */
+  error: string;
+  /** The channel concerned. */
+  channel?: string;
+  /** For `ListenerError`: what the listener threw. */
+  cause?: unknown;
+}
+
+/** Thrown for invalid options, channel names and refused whispers; nothing is sent. */
+export interface EchoError extends Error {
+  name: 'EchoError';
+  /** Stable code, e.g. `config`, `invalid_channel`, `client_event_invalid`. */
+  code: string;
+}
+
+/** Presence members view. */
+export interface Members<User = any> {
+  count: number;
+  /** The local user's id (from `channel_data.user_id`). */
+  me: string | null;
+  members: Array<{ id: string; info: User }>;
+}
+
+/** A public channel. Every listener method returns the channel (chainable). */
+export declare class Channel {
+  private constructor();
+  /** The full name, e.g. `private-tenant.1.inventory`. */
+  readonly name: string;
+  /** Where the subscription stands. */
+  readonly subscriptionState: SubscriptionState;
+  /** Listen to an event: `.inventory.update` verbatim, `OrderShipped` → `App\Events\OrderShipped`. */
+  listen(event: string, callback: (data: any, meta?: { user_id: string }) => void): this;
+  /** Listen to every event: `callback(eventName, data)`. */
+  listenToAll(callback: (event: string, data: any) => void): this;
+  /** Stop one callback, or every callback, for an event. */
+  stopListening(event: string, callback?: Function): this;
+  /** Stop one, or every, listen-to-all callback. */
+  stopListeningToAll(callback?: Function): this;
+  /** Called after each successful (re)subscription. Undo with `off('subscribed', cb)`. */
+  subscribed(callback: () => void): this;
+  /** Called when the subscription fails. Undo with `off('error', cb)`. */
+  error(callback: (error: EchoErrorEvent) => void): this;
+  /** Laravel notifications (`BroadcastNotificationCreated`). */
+  notification(callback: (notification: any) => void): this;
+  /** Stop one, or every, notification callback. */
+  stopListeningForNotification(callback?: Function): this;
+  /** Undo `subscribed`, `error`, `here`, `joining` or `leaving` (one callback, or all of that kind). */
+  off(kind: 'subscribed' | 'error' | 'here' | 'joining' | 'leaving', callback?: Function): this;
+  /** Unsubscribe (same as `echo.leaveChannel(name)`). */
+  unsubscribe(): void;
+}
+
+/** A private channel: adds whispers (client events). */
+export declare class PrivateChannel extends Channel {
+  /** Send `client-{event}` to the other subscribers. Throws an `EchoError` if refused (nothing sent). */
+  whisper(event: string, data: any): this;
+  /** Listen to whispers named `event`. */
+  listenForWhisper(event: string, callback: (data: any, meta?: { user_id: string }) => void): this;
+  /** Stop one, or every, whisper callback. */
+  stopListeningForWhisper(event: string, callback?: Function): this;
+}
+
+/** An encrypted private channel (`private-encrypted-*`): events are opened in the client; no whispers. */
+export declare class EncryptedPrivateChannel extends Channel {}
+
+/** A presence channel: members, here/joining/leaving, whispers. */
+export declare class PresenceChannel<User = any> extends PrivateChannel {
+  /** Everyone here, after each (re)subscription. Undo with `off('here', cb)`. */
+  here(callback: (users: User[]) => void): this;
+  /** Someone joined. Undo with `off('joining', cb)`. */
+  joining(callback: (user: User) => void): this;
+  /** Someone left. Undo with `off('leaving', cb)`. */
+  leaving(callback: (user: User) => void): this;
+  /** Current members. */
+  readonly members: Members<User>;
+}
+
+/** `echo.connector`. Every `on*` returns a function that undoes it. */
+export declare class Connector {
+  private constructor();
+  /** Sign the user in (`pusher:signin`), now and after every reconnect. */
+  signin(): void;
+  socketId(): string | undefined;
+  /** `callback(status)` when the status changes. */
+  onConnectionChange(callback: (status: ConnectionStatus) => void): () => void;
+  /** `callback({previous, current})` on each pusher-js state change. */
+  onStateChange(callback: (change: { previous: ConnectionState; current: ConnectionState }) => void): () => void;
+  /** Connection-level errors (unreachable server, refused key, TLS required, ...). */
+  onError(callback: (error: EchoErrorEvent) => void): () => void;
+  /** Sign-in succeeded. */
+  onSignin(callback: (userData: any) => void): () => void;
+  /** Watchlist events for the signed-in user. */
+  onWatchlist(callback: (name: 'online' | 'offline' | string, userIds: string[]) => void): () => void;
+  /** Events sent to the signed-in user (`sendToUser`). */
+  listenToUser(event: string, callback: (data: any) => void): () => void;
+}
+
+/** The Echo client. Created connected, as laravel-echo is. */
+export declare class Echo {
+  /** @throws {EchoError} with code `config` when options are invalid. */
+  constructor(options: EchoOptions);
+  readonly options: EchoOptions;
+  readonly connector: Connector;
+  /** A public channel. @throws {EchoError} `invalid_channel`. */
+  channel(name: string): Channel;
+  /** `private-{name}`. */
+  private(name: string): PrivateChannel;
+  /** `private-encrypted-{name}`. */
+  encryptedPrivate(name: string): EncryptedPrivateChannel;
+  /** `presence-{name}`. */
+  join<User = any>(name: string): PresenceChannel<User>;
+  /** Leave `name` under every prefix. */
+  leave(name: string): void;
+  /** Leave one channel by full name. */
+  leaveChannel(name: string): void;
+  leaveAllChannels(): void;
+  /** `channel(name).listen(event, callback)`. */
+  listen(channel: string, event: string, callback: (data: any) => void): Channel;
+  socketId(): string | undefined;
+  connectionStatus(): ConnectionStatus;
+  /** The pusher-js state name. */
+  connectionState(): ConnectionState;
+  connect(): void;
+  disconnect(): void;
+  /** Release the socket, timer and page listeners. */
+  destroy(): void;
+}
+
+export default Echo;
+
+/** Adds `X-Socket-ID` to fetch init headers (for `->toOthers()`). */
+export declare function withSocketId(echo: Echo, init?: RequestInit): RequestInit;
+/** A fetch that always sends `X-Socket-ID`. */
+export declare function socketIdFetch(echo: Echo, fetchImpl?: typeof fetch): typeof fetch;
