@@ -120,7 +120,7 @@ export interface Members<User = any> {
 
 /** A public channel. Every listener method returns the channel (chainable). */
 export declare class Channel {
-  private constructor();
+  protected constructor();
   /** The full name, e.g. `private-tenant.1.inventory`. */
   readonly name: string;
   /** Where the subscription stands. */
@@ -143,6 +143,8 @@ export declare class Channel {
   stopListeningForNotification(callback?: Function): this;
   /** Undo `subscribed`, `error`, `here`, `joining` or `leaving` (one callback, or all of that kind). */
   off(kind: 'subscribed' | 'error' | 'here' | 'joining' | 'leaving', callback?: Function): this;
+  /** Subscribe again after a failure (e.g. once the user logged in). Accessing a channel never retries by itself. */
+  subscribe(): this;
   /** Unsubscribe (same as `echo.leaveChannel(name)`). */
   unsubscribe(): void;
 }
@@ -174,7 +176,7 @@ export declare class PresenceChannel<User = any> extends PrivateChannel {
 
 /** `echo.connector`. Every `on*` returns a function that undoes it. */
 export declare class Connector {
-  private constructor();
+  protected constructor();
   /** Sign the user in (`pusher:signin`), now and after every reconnect. */
   signin(): void;
   socketId(): string | undefined;

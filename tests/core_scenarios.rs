@@ -472,12 +472,16 @@ fn channelless_4009_is_attributed_to_the_pending_private_subscription() {
 }
 
 #[test]
-fn subscribe_to_a_failed_channel_retries_it() {
+fn a_failed_channel_is_retried_on_request_not_on_access() {
     let mut sim = Sim::connected("1.1");
     sim.engine.subscribe(sim.now, "private-a").unwrap();
     sim.drain();
     sim.deny("private-a", AuthFailure::Http { status: 401, body: String::new() });
     sim.engine.subscribe(sim.now, "private-a").unwrap();
+    sim.drain();
+    assert!(sim.auth_requests.is_empty(), "accessing the channel again does not hammer the backend");
+    assert!(sim.engine.retry_subscription(sim.now, "private-a"));
+    assert!(!sim.engine.retry_subscription(sim.now, "private-a"), "only a failed channel is retried");
     sim.drain();
     sim.grant("private-a", None, None);
     sim.succeed("private-a", json!({}));

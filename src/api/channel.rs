@@ -203,6 +203,13 @@ impl Channel {
         view.into()
     }
 
+    /// Subscribes again after a failure (e.g. once the user has logged in); does nothing on a
+    /// channel that is subscribed or on its way.
+    pub fn subscribe(&self) -> Channel {
+        self.shared.command(|engine, now| engine.retry_subscription(now, &self.name));
+        self.handle()
+    }
+
     /// Unsubscribes this channel (like `echo.leaveChannel(name)`).
     pub fn unsubscribe(&self) {
         leave(&self.shared, &self.name);

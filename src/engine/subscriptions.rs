@@ -15,22 +15,32 @@ const MAX_QUEUED_WHILE_REFRESHING: usize = 256;
 
 impl<P: Payload> Engine<P> {
     /// Command: subscribe to `name` (now if connected, else on connection). Subscribing to a
-    /// failed channel retries it; to a live one does nothing.
+    /// channel the app already has does nothing, even when it failed: a failed channel is
+    /// retried on the next connection, by itself after transient failures, or on request
+    /// with [`Engine::retry_subscription`].
     pub fn subscribe(&mut self, now: Millis, name: &str) -> Result<(), ChannelNameError> {
         validate_channel_name(name, self.options.max_channel_name_len)?;
+        if self.channels.contains_key(name) {
+            return Ok(());
+        }
+        self.channels.insert(name.to_owned(), Channel::new(name));
+        self.start_subscription(now, name);
+        Ok(())
+    }
+
+    /// Command: subscribe a failed channel again now (e.g. after the user logged in).
+    /// Returns false when the channel is unknown or not failed.
+    pub fn retry_subscription(&mut self, now: Millis, name: &str) -> bool {
         match self.channels.get_mut(name) {
             Some(channel) if matches!(channel.state, Subscription::Failed { .. }) => {
                 channel.state = Subscription::Waiting;
                 channel.failures = 0;
-                self.refresh_channel_retry();
             }
-            Some(_) => return Ok(()),
-            None => {
-                self.channels.insert(name.to_owned(), Channel::new(name));
-            }
+            _ => return false,
         }
+        self.refresh_channel_retry();
         self.start_subscription(now, name);
-        Ok(())
+        true
     }
 
     /// Command: unsubscribe from `name`. Ends unsubscribed whatever the subscription's stage

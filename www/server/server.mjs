@@ -23,6 +23,11 @@ const cfg = {
   // Fixed dev default so encrypted channels work out of the box; override in the harness.
   masterKey: env.ENCRYPTION_MASTER_KEY_BASE64 || Buffer.alloc(32, 7).toString('base64'),
   staticDir: env.STATIC_DIR ? path.resolve(env.STATIC_DIR) : null,
+  // Extra static mounts "URL-prefix=dir,..." (tests serve pkg/ and their pages this way).
+  staticMounts: (env.STATIC_MOUNTS || '').split(',').filter(Boolean).map((m) => {
+    const [prefix, dir] = m.split('=');
+    return { prefix: prefix.replace(/\/$/, ''), dir: path.resolve(dir) };
+  }),
   // scripts/harness path: enables POST /test/sockudo/{kill,start,restart}.
   harnessScript: env.HARNESS_SCRIPT || null,
 };
@@ -169,9 +174,13 @@ const MIME = {
   '.ts': 'text/plain; charset=utf-8',
 };
 function serveStatic(req, res, pathname) {
-  if (!cfg.staticDir || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-  let file = path.join(cfg.staticDir, path.normalize(decodeURIComponent(pathname)));
-  if (!file.startsWith(cfg.staticDir)) return false;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const mount = cfg.staticMounts.find((m) => pathname === m.prefix || pathname.startsWith(m.prefix + '/'));
+  const root = mount ? mount.dir : cfg.staticDir;
+  if (!root) return false;
+  const rest = mount ? pathname.slice(mount.prefix.length) || '/' : pathname;
+  let file = path.join(root, path.normalize(decodeURIComponent(rest)));
+  if (!file.startsWith(root)) return false;
   try { if (fs.statSync(file).isDirectory()) file = path.join(file, 'index.html'); } catch { return false; }
   if (!fs.existsSync(file)) return false;
   res.writeHead(200, {

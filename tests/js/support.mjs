@@ -1,0 +1,94 @@
+// Shared helpers for the browser tests of the built package: the harness addresses, one
+// headless Chromium (playwright-core, Debian's binary), pages served by the test backend
+// (same origin as /broadcasting/auth), and the backend's test endpoints.
+import { chromium } from 'playwright-core';
+
+const need = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run through scripts/test or scripts/harness run`);
+  return value;
+};
+
+export const env = {
+  backend: need('ECHO_TEST_BACKEND_URL'),
+  port: Number(need('ECHO_TEST_WS_PORT')),
+  key: need('ECHO_TEST_APP_KEY'),
+};
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+];
+
+export function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Opens a test page in a fresh context; collects page errors and console warnings. */
+export async function openPage(browser, file = 'echo.html') {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.errors = [];
+  page.warnings = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'warning' || m.type() === 'error') page.warnings.push(m.text());
+  });
+  await page.goto(`${env.backend}/pages/${file}?key=${env.key}&port=${env.port}`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
+  return page;
+}
+
+/** POSTs JSON to the backend; returns the parsed answer. */
+export async function backend(path, body = {}) {
+  const res = await fetch(env.backend + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${path} -> ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export const trigger = (channel, event, data, extra = {}) => backend('/test/trigger', { channel, event, data, ...extra });
+export const fault = (channel, fault, extra = {}) => backend('/test/fault', { channel, fault, ...extra });
+export const reset = () => backend('/test/reset');
+export async function channelInfo(name) {
+  const res = await fetch(`${env.backend}/test/channel/${encodeURIComponent(name)}`);
+  return res.json();
+}
+export async function authLog() {
+  return (await fetch(`${env.backend}/test/auth-log`)).json();
+}
+
+/** Entries of the page's `window.log` of one kind. */
+export const logged = (page, kind) => page.evaluate((k) => window.log.filter((e) => e.kind === k).map((e) => e.args), kind);
+
+/** Waits until `fn` returns a truthy value (or throws after `timeout` ms with `what`). */
+export async function eventually(fn, what, timeout = 10000) {
+  const start = Date.now();
+  let last;
+  while (Date.now() - start < timeout) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Waits until the page's Echo reports `status`. */
+export function waitForStatus(page, status, timeout = 15000, name = 'echo') {
+  return eventually(() => page.evaluate(([n]) => window[n] && window[n].connectionStatus(), [name]).then((s) => s === status), `status ${status}`, timeout);
+}
+
+/** Waits until channel `name` in the page is subscribed. */
+export function waitForSubscribed(page, name, timeout = 10000, echoName = 'echo') {
+  return eventually(
+    () => page.evaluate(([n, e]) => window[e].channel(n).subscriptionState, [name, echoName]).then((s) => s === 'subscribed'),
+    `${name} subscribed`,
+    timeout,
+  );
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,61 @@
+// Written the laravel-echo way: if this compiles under `tsc --strict`, the package's types
+// cover what Laravel apps write.
+import Echo, { withSocketId, type EchoErrorEvent, type ConnectionStatus, type PresenceChannel } from 'echo-wasm';
+
+declare global {
+  interface Window {
+    Echo: Echo;
+  }
+}
+
+window.Echo = new Echo({
+  broadcaster: 'reverb',
+  key: 'app-key',
+  wsHost: 'localhost',
+  wsPort: 8080,
+  wssPort: 443,
+  forceTLS: false,
+  enabledTransports: ['ws', 'wss'],
+  authEndpoint: '/broadcasting/auth',
+  auth: { headers: { 'X-Tenant': '1' } },
+  bearerToken: 'token',
+  namespace: 'App.Events',
+  reconnect: { baseMs: 500, maxMs: 10_000 },
+  headersProvider: async () => ({ Authorization: 'Bearer fresh' }),
+});
+
+interface User {
+  id: number;
+  name: string;
+}
+
+const onUpdate = (e: { sku: string; qty: number }) => console.log(e.sku, e.qty);
+window.Echo.channel('tenant.1.inventory')
+  .listen('.inventory.update', onUpdate)
+  .listen('.product.created', (e: unknown) => console.log(e))
+  .stopListening('.inventory.update', onUpdate);
+
+window.Echo.private('App.Models.User.1')
+  .notification((n: { title?: string }) => console.log(n.title))
+  .error((error: EchoErrorEvent) => console.log(error.status, error.code, error.message))
+  .whisper('typing', { typing: true });
+
+const room: PresenceChannel<User> = window.Echo.join<User>('tenant.1.online');
+room
+  .here((users) => users.map((u) => u.name))
+  .joining((user) => console.log(user.id))
+  .leaving((user) => console.log(user.name))
+  .off('here');
+const count: number = room.members.count;
+
+const off = window.Echo.connector.onConnectionChange((status: ConnectionStatus) => console.log(status));
+off();
+window.Echo.connector.signin();
+const id: string | undefined = window.Echo.socketId();
+const init: RequestInit = withSocketId(window.Echo, { method: 'POST' });
+window.Echo.leave('tenant.1.online');
+window.Echo.leaveAllChannels();
+console.log(count, id, init);
+
+// @ts-expect-error: encrypted channels have no whisper
+window.Echo.encryptedPrivate('tenant.1.payroll').whisper('x', {});
