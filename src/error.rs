@@ -55,6 +55,8 @@ codes! {
         => "Read the code and reason; the client does not reconnect after a refusal. Fix the configuration and call `connect()`.";
     SIGNATURE_REJECTED = "signature_rejected": "The server rejected a subscription's signature (4009)."
         => "The backend signs with a different app secret than the WebSocket server knows: make REVERB_APP_SECRET (PUSHER_APP_SECRET) identical on both.";
+    HANDSHAKE_CLOSED = "handshake_closed": "The server accepted the WebSocket but closed it before the Pusher handshake. Sockudo and Soketi do this for an unknown app key or a disabled app."
+        => "Check that the app key is known to the server: REVERB_APP_KEY (server) and VITE_REVERB_APP_KEY (front-end build) must match, and the app must be enabled. echo-wasm keeps retrying with backoff.";
     HANDSHAKE = "handshake_invalid": "The server did not complete the Pusher handshake in time, or sent an invalid socket id."
         => "Check that the URL points at a Pusher protocol 7 server (wsHost, wsPort, wsPath) and not at a plain web server.";
     PONG_TIMEOUT = "pong_timeout": "The server stopped answering pings: the connection was dead and has been replaced."
@@ -141,6 +143,8 @@ pub enum ConnectionError {
     Unreachable {
         /// The URL tried.
         url: String,
+        /// The app key used (some browsers report an unknown key like an unreachable server).
+        key: String,
     },
     /// Close code 4000: the server requires TLS; echo-wasm switches to `wss` and retries.
     TlsRequired,
@@ -152,6 +156,16 @@ pub enum ConnectionError {
         reason: String,
         /// The app key used.
         key: String,
+    },
+    /// The socket opened, then closed before `pusher:connection_established` without a
+    /// Pusher close code. Cause: usually an app key the server does not know.
+    HandshakeClosed {
+        /// The URL tried.
+        url: String,
+        /// The app key used.
+        key: String,
+        /// The close code seen.
+        code: u16,
     },
     /// No `pusher:connection_established` within the connect timeout.
     HandshakeTimeout {
@@ -183,6 +197,7 @@ impl Diagnostic for ConnectionError {
             ConnectionError::Refused { code: 4004, .. } => code::OVER_QUOTA,
             ConnectionError::Refused { code: 4009, .. } => code::SIGNATURE_REJECTED,
             ConnectionError::Refused { .. } => code::REFUSED,
+            ConnectionError::HandshakeClosed { .. } => code::HANDSHAKE_CLOSED,
             ConnectionError::HandshakeTimeout { .. } | ConnectionError::InvalidSocketId(_) => code::HANDSHAKE,
             ConnectionError::PongTimeout => code::PONG_TIMEOUT,
             ConnectionError::Server { code: Some(4301), .. } => code::CLIENT_EVENT_REJECTED,
@@ -193,8 +208,8 @@ impl Diagnostic for ConnectionError {
     }
     fn message(&self) -> String {
         match self {
-            ConnectionError::Unreachable { url } => format!(
-                "Cannot reach the WebSocket server at {}: check that it is running there and that no firewall blocks it. Retrying with backoff.",
+            ConnectionError::Unreachable { url, key } => format!(
+                "Cannot connect to the WebSocket server at {}: check that it is running there and that no firewall blocks it. If it is running, check that it knows app key '{key}' (REVERB_APP_KEY and VITE_REVERB_APP_KEY must match). Retrying with backoff.",
                 origin_of(url)
             ),
             ConnectionError::TlsRequired => "The server requires TLS (4000): set forceTLS: true / VITE_REVERB_SCHEME=https. Retrying over wss.".into(),
@@ -204,6 +219,10 @@ impl Diagnostic for ConnectionError {
             ConnectionError::Refused { code: 4003, reason, .. } => format!("The app is disabled on the server (4003 {reason})."),
             ConnectionError::Refused { code: 4004, reason, .. } => format!("The app is over its connection quota (4004 {reason}): raise the limit or close connections."),
             ConnectionError::Refused { code, reason, .. } => format!("The server refused the connection ({code} {reason}); not reconnecting. Fix the cause and call connect()."),
+            ConnectionError::HandshakeClosed { url, key, code } => format!(
+                "{} closed the connection before the Pusher handshake ({code}): the server most likely does not know app key '{key}'. REVERB_APP_KEY and VITE_REVERB_APP_KEY must match (rebuild the front end after changing .env). Retrying with backoff.",
+                origin_of(url)
+            ),
             ConnectionError::HandshakeTimeout { url } => format!(
                 "{} opened but never completed the Pusher handshake: is it a Pusher protocol 7 server (check wsHost, wsPort, wsPath)?",
                 origin_of(url)
@@ -516,7 +535,7 @@ mod tests {
         assert!(e.message().contains("routes/channels.php"));
         assert_eq!(e.status(), Some(403));
         assert_eq!(e.code(), "auth_forbidden");
-        let e = ConnectionError::Unreachable { url: "ws://127.0.0.1:1/app/secretkey?protocol=7".into() };
-        assert!(e.message().contains("ws://127.0.0.1:1") && !e.message().contains("secretkey"));
+        let e = ConnectionError::Unreachable { url: "ws://127.0.0.1:1/app/k?protocol=7&client=x".into(), key: "k".into() };
+        assert!(e.message().contains("ws://127.0.0.1:1:") && !e.message().contains("protocol=7"));
     }
 }

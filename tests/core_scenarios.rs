@@ -750,3 +750,28 @@ fn stale_socket_events_are_ignored() {
     assert_eq!(sim.engine.socket_id(), None);
     assert_eq!(sim.urls.len(), 2);
 }
+
+#[test]
+fn a_close_before_the_handshake_is_diagnosed_as_a_likely_unknown_key() {
+    let mut sim = Sim::new();
+    sim.connect();
+    sim.open();
+    sim.server_close(1006);
+    let errs = errors(&sim);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].code(), "handshake_closed");
+    assert!(errs[0].message().contains("app-key") && errs[0].message().contains("VITE_REVERB_APP_KEY"));
+    assert_eq!(sim.state(), S::Connecting, "still retrying: the cause is only likely");
+}
+
+#[test]
+fn an_explicit_connect_after_disconnect_is_connecting_not_reconnecting() {
+    let mut sim = Sim::connected("1.1");
+    sim.engine.disconnect(sim.now);
+    sim.drain();
+    sim.connect();
+    assert_eq!(sim.engine.status(), ConnectionStatus::Connecting);
+    sim.establish("2.2");
+    sim.server_close(1006);
+    assert_eq!(sim.engine.status(), ConnectionStatus::Reconnecting);
+}

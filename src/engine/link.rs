@@ -88,6 +88,7 @@ impl<P: Payload> Engine<P> {
     /// resubscribed by the next [`Engine::connect`].
     pub fn disconnect(&mut self, _now: Millis) {
         self.wanted = false;
+        self.ever_connected = false;
         self.close_socket(1000, "disconnect");
         self.link = Link::Idle { retry_at: None };
         self.drop_connection_state();
@@ -182,7 +183,8 @@ impl<P: Payload> Engine<P> {
         self.drop_connection_state();
         let (code, url, lasted) = match previous {
             Link::Opening { url, .. } => {
-                self.outputs.push_back(Output::Error(ConnectionError::Unreachable { url }));
+                let key = self.options.key.clone();
+                self.outputs.push_back(Output::Error(ConnectionError::Unreachable { url, key }));
                 self.after_drop(now, CloseAction::Normal, 0);
                 return;
             }
@@ -192,6 +194,10 @@ impl<P: Payload> Engine<P> {
                     Some(c) if (4000..5000).contains(&c) && !(4000..5000).contains(&code) => c,
                     _ => code,
                 };
+                if !(4000..5000).contains(&code) {
+                    let key = self.options.key.clone();
+                    self.outputs.push_back(Output::Error(ConnectionError::HandshakeClosed { url: url.clone(), key, code }));
+                }
                 (code, url, 0)
             }
             Link::Connected(live) => (code, self.stats.last_url.clone().unwrap_or_default(), now.saturating_sub(live.since)),
@@ -246,7 +252,8 @@ impl<P: Payload> Engine<P> {
             Link::Idle { retry_at: Some(at) } if *at <= now && self.wanted => self.open_socket(now),
             Link::Opening { deadline, url, .. } if *deadline <= now => {
                 let url = url.clone();
-                self.outputs.push_back(Output::Error(ConnectionError::Unreachable { url }));
+                let key = self.options.key.clone();
+                self.outputs.push_back(Output::Error(ConnectionError::Unreachable { url, key }));
                 self.close_socket(3000, "connect timeout");
                 self.after_drop(now, CloseAction::Normal, 0);
             }

@@ -1,0 +1,195 @@
+//! Browser tests of the driver through the Rust facade, against the harness's real Sockudo
+//! and test backend (Chromium and Firefox via `wasm-pack test`; run by scripts/test, which
+//! bakes the ECHO_TEST_* addresses in at compile time).
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use echo_wasm::api::Echo;
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MISSING: &str = "ECHO_TEST_* were not set at compile time: run through scripts/test";
+
+fn ws_port() -> u16 {
+    option_env!("ECHO_TEST_WS_PORT").expect(MISSING).parse().expect("port")
+}
+fn backend() -> &'static str {
+    option_env!("ECHO_TEST_BACKEND_URL").expect(MISSING)
+}
+fn key() -> &'static str {
+    option_env!("ECHO_TEST_APP_KEY").expect(MISSING)
+}
+
+fn set(object: &Object, key: &str, value: JsValue) {
+    Reflect::set(object, &key.into(), &value).expect("set");
+}
+
+/// Options pointing at the harness; `extra` entries override.
+fn options(extra: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    set(&o, "broadcaster", "reverb".into());
+    set(&o, "key", key().into());
+    set(&o, "wsHost", "127.0.0.1".into());
+    set(&o, "wsPort", ws_port().into());
+    set(&o, "forceTLS", false.into());
+    set(&o, "authEndpoint", format!("{}/broadcasting/auth", backend()).into());
+    for (k, v) in extra {
+        set(&o, k, v.clone());
+    }
+    o.into()
+}
+
+async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).expect("timeout");
+    });
+    JsFuture::from(promise).await.expect("sleep");
+}
+
+/// Polls `cond` every 20 ms for up to `ms`; panics with `what` on timeout.
+async fn wait_until(what: &str, ms: i32, cond: impl Fn() -> bool) {
+    let mut waited = 0;
+    while !cond() {
+        assert!(waited < ms, "timed out after {ms} ms waiting for {what}");
+        sleep(20).await;
+        waited += 20;
+    }
+}
+
+/// POSTs JSON to the backend's test API.
+async fn post(path: &str, body: &str) {
+    let init = Object::new();
+    set(&init, "method", "POST".into());
+    let headers = Object::new();
+    set(&headers, "Content-Type", "application/json".into());
+    set(&init, "headers", headers.into());
+    set(&init, "body", body.into());
+    let window = web_sys::window().expect("window");
+    let fetch: Function = Reflect::get(&window, &"fetch".into()).expect("fetch").unchecked_into();
+    let promise: Promise = fetch.call2(&window, &format!("{}{path}", backend()).into(), &init).expect("fetch call").unchecked_into();
+    let response = JsFuture::from(promise).await.expect("fetch");
+    let status = Reflect::get(&response, &"status".into()).expect("status").as_f64().unwrap_or(0.0);
+    assert_eq!(status, 200.0, "POST {path} failed");
+}
+
+/// A recording JS callback: every call's first argument is pushed to the returned log.
+fn recorder() -> (Function, Rc<RefCell<Vec<JsValue>>>, Closure<dyn FnMut(JsValue)>) {
+    let log: Rc<RefCell<Vec<JsValue>>> = Rc::default();
+    let sink = log.clone();
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| sink.borrow_mut().push(v));
+    let function: Function = closure.as_ref().clone().unchecked_into();
+    (function, log, closure)
+}
+
+fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+#[wasm_bindgen_test]
+async fn connects_receives_and_survives_a_throwing_listener() {
+    let echo = Echo::new(options(&[])).expect("valid options");
+    wait_until("connected", 10_000, || echo.connection_status() == "connected").await;
+    let id = echo.socket_id().expect("socket id");
+    assert!(id.split_once('.').is_some_and(|(a, b)| a.parse::<u64>().is_ok() && b.parse::<u64>().is_ok()), "{id}");
+
+    let thrower = Function::new_no_args("throw new Error('listener bug')");
+    let (cb, log, _keep) = recorder();
+    let (on_error, errors, _keep2) = recorder();
+    let _off = echo.connector().on_error(on_error);
+    let channel = echo.channel("driver.events").expect("channel");
+    channel.listen(".ping", thrower).expect("listen");
+    channel.listen(".ping", cb).expect("listen");
+    wait_until("subscribed", 10_000, || channel.subscription_state() == "subscribed").await;
+    post("/test/trigger", r#"{"channel":"driver.events","event":"ping","data":{"n":1}}"#).await;
+    wait_until("event", 10_000, || log.borrow().len() == 1).await;
+    assert_eq!(field(&log.borrow()[0], "n").as_f64(), Some(1.0));
+    assert_eq!(errors.borrow().len(), 1, "the throwing listener is reported");
+    assert_eq!(field(&errors.borrow()[0], "code").as_string().as_deref(), Some("listener_threw"));
+    echo.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_listener_may_leave_the_channel_while_being_dispatched() {
+    let echo = Rc::new(Echo::new(options(&[])).expect("valid options"));
+    let calls = Rc::new(RefCell::new(0));
+    let (echo2, calls2) = (echo.clone(), calls.clone());
+    let leave = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        *calls2.borrow_mut() += 1;
+        echo2.leave("driver.reentrant");
+    });
+    let channel = echo.channel("driver.reentrant").expect("channel");
+    channel.listen(".go", leave.as_ref().clone().unchecked_into()).expect("listen");
+    wait_until("subscribed", 10_000, || channel.subscription_state() == "subscribed").await;
+    post("/test/trigger", r#"{"channel":"driver.reentrant","event":"go","data":{}}"#).await;
+    wait_until("callback", 10_000, || *calls.borrow() == 1).await;
+    assert_eq!(channel.subscription_state(), "unsubscribed");
+    post("/test/trigger", r#"{"channel":"driver.reentrant","event":"go","data":{}}"#).await;
+    sleep(300).await;
+    assert_eq!(*calls.borrow(), 1, "nothing after leaving");
+    echo.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn disconnect_stops_and_connect_resubscribes() {
+    let echo = Echo::new(options(&[])).expect("valid options");
+    let (status_cb, statuses, _keep) = recorder();
+    let off = echo.connector().on_connection_change(status_cb);
+    let (cb, log, _keep2) = recorder();
+    let channel = echo.channel("driver.resub").expect("channel");
+    channel.listen(".tick", cb).expect("listen");
+    wait_until("subscribed", 10_000, || channel.subscription_state() == "subscribed").await;
+    echo.disconnect();
+    assert_eq!(echo.connection_status(), "disconnected");
+    assert_eq!(echo.socket_id(), None);
+    sleep(1_500).await;
+    assert_eq!(echo.connection_status(), "disconnected", "no reconnect after disconnect()");
+    echo.connect().expect("connect");
+    wait_until("resubscribed", 10_000, || channel.subscription_state() == "subscribed").await;
+    post("/test/trigger", r#"{"channel":"driver.resub","event":"tick","data":{}}"#).await;
+    wait_until("event after reconnect", 10_000, || log.borrow().len() == 1).await;
+    let seen: Vec<String> = statuses.borrow().iter().filter_map(|s| s.as_string()).collect();
+    assert_eq!(seen, ["connected", "disconnected", "connecting", "connected"].map(String::from).to_vec(), "an explicit connect() is not a reconnect");
+    off.dyn_ref::<Function>().expect("undo function").call0(&JsValue::NULL).expect("undo");
+    echo.disconnect();
+    assert_eq!(statuses.borrow().len(), 4, "the undo function removed the listener");
+    echo.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_app_key_is_diagnosed_with_the_fix() {
+    // Sockudo accepts the WebSocket for an unknown key, then drops it before the handshake.
+    // Chromium reports the open, then the close (`handshake_closed`); Firefox reports only a
+    // failed connection (`server_unreachable`), whose message names the key check too.
+    let echo = Echo::new(options(&[("key", "no-such-key".into()), ("unavailableTimeout", 1_000.into())])).expect("valid options");
+    let (on_error, errors, _keep) = recorder();
+    let _off = echo.connector().on_error(on_error);
+    wait_until("an error", 10_000, || !errors.borrow().is_empty()).await;
+    let error = errors.borrow()[0].clone();
+    let code = field(&error, "code").as_string().unwrap_or_default();
+    assert!(code == "handshake_closed" || code == "server_unreachable", "{code}");
+    let message = field(&error, "message").as_string().unwrap_or_default();
+    assert!(message.contains("no-such-key") && message.contains("VITE_REVERB_APP_KEY"), "{message}");
+    wait_until("status failed (never connected, unavailable)", 10_000, || echo.connection_status() == "failed").await;
+    echo.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_server_is_reported_and_retried() {
+    // Port 9 (discard) on loopback: nothing listens there in the test environment.
+    let echo = Echo::new(options(&[("wsPort", 9.into()), ("reconnect", js_sys::JSON::parse(r#"{"baseMs":100,"maxMs":200}"#).expect("json"))])).expect("valid options");
+    let (on_error, errors, _keep) = recorder();
+    let _off = echo.connector().on_error(on_error);
+    wait_until("two failed attempts", 10_000, || errors.borrow().len() >= 2).await;
+    let error = errors.borrow()[0].clone();
+    assert_eq!(field(&error, "code").as_string().as_deref(), Some("server_unreachable"));
+    assert!(field(&error, "message").as_string().unwrap_or_default().contains("127.0.0.1:9"));
+    assert_eq!(echo.connection_status(), "connecting");
+    echo.destroy();
+}
