@@ -83,6 +83,77 @@ export interface EchoOptions {
   maxChannelNameLength?: number;
   /** echo-wasm: log protocol traffic to the console. */
   debug?: boolean;
+  /**
+   * echo-wasm: show Laravel notifications (`.notification(cb)`) and events listened to with
+   * `{ desktop: true }` as browser desktop notifications. `true` means `{ enabled: true }`.
+   */
+  desktopNotifications?: boolean | DesktopNotificationOptions;
+}
+
+/** What a desktop notification shows. Only plain text is used. */
+export interface DesktopNotificationSpec {
+  title: string;
+  body?: string;
+  icon?: string;
+  /** Notifications with the same tag replace each other (repeats are deduplicated). */
+  tag?: string;
+  data?: unknown;
+}
+
+/** The `desktopNotifications` option. */
+export interface DesktopNotificationOptions {
+  /** Default true. */
+  enabled?: boolean;
+  /** `'hidden'` (default): only while the page is hidden; `'always'`: also while visible. */
+  when?: 'hidden' | 'always';
+  /**
+   * Build the notification, or return null to skip it. Default: title from `title` /
+   * `subject` / the notification type's last segment, body from `message` / `body`, tag from `id`.
+   */
+  map?: (payload: any, meta: { channel: string; event: string }) => DesktopNotificationSpec | null | undefined;
+  /** Called with the payload when the user clicks the notification (the window is focused, the notification closed). */
+  onClick?: (payload: any) => void;
+}
+
+/** `echo.notifications`: the desktop-notification permission. */
+export interface NotificationsPermission {
+  /** `'default' | 'granted' | 'denied' | 'unsupported'` (no Notification API, or not a secure context). */
+  readonly permission: 'default' | 'granted' | 'denied' | 'unsupported';
+  /**
+   * Ask the user. Browsers require a user gesture (call it from a click, e.g. the bell);
+   * without one it resolves with the current state and records why in `diagnose()`. Never rejects.
+   */
+  requestPermission(): Promise<'default' | 'granted' | 'denied' | 'unsupported'>;
+}
+
+/** What `echo.diagnose()` returns. */
+export interface Diagnosis {
+  state: ConnectionState;
+  status: ConnectionStatus;
+  socketId: string | null;
+  /** The socket URL of the last attempt (carries only the public app key). */
+  url: string | null;
+  /** The server's activity timeout, seconds. */
+  serverActivityTimeout: number | null;
+  connectedForMs: number | null;
+  /** Failed attempts since the last stable connection. */
+  reconnectAttempts: number;
+  /** Successful reconnections. */
+  reconnects: number;
+  signedInUser: string | null;
+  /** The 20 most recent errors, oldest first. */
+  lastErrors: Array<{ code: string; message: string; channel: string | null; at: number }>;
+  channels: Array<{
+    name: string;
+    state: SubscriptionState;
+    error: { code: string; message: string; status: number | null } | null;
+    members?: number;
+    subscriptionCount?: number;
+  }>;
+  /** Registered listeners (all channels). */
+  listeners: number;
+  notificationPermission: NotificationsPermission['permission'];
+  desktopNotifications: boolean;
 }
 
 /** The error object channel `error()` callbacks and `connector.onError()` receive. */
@@ -125,8 +196,11 @@ export declare class Channel {
   readonly name: string;
   /** Where the subscription stands. */
   readonly subscriptionState: SubscriptionState;
-  /** Listen to an event: `.inventory.update` verbatim, `OrderShipped` → `App\Events\OrderShipped`. */
-  listen(event: string, callback: (data: any, meta?: { user_id: string }) => void): this;
+  /**
+   * Listen to an event: `.inventory.update` verbatim, `OrderShipped` → `App\Events\OrderShipped`.
+   * With `{ desktop: true }` the event also raises a desktop notification (see `desktopNotifications`).
+   */
+  listen(event: string, callback: (data: any, meta?: { user_id: string }) => void, options?: { desktop?: boolean }): this;
   /** Listen to every event: `callback(eventName, data)`. */
   listenToAll(callback: (event: string, data: any) => void): this;
   /** Stop one callback, or every callback, for an event. */
@@ -221,6 +295,10 @@ export declare class Echo {
   connectionState(): ConnectionState;
   connect(): void;
   disconnect(): void;
+  /** Desktop-notification permission. */
+  readonly notifications: NotificationsPermission;
+  /** Connection, channels, recent errors and permission as a plain object (no secrets). */
+  diagnose(): Diagnosis;
   /** Release the socket, timer and page listeners. */
   destroy(): void;
 }

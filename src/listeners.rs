@@ -143,6 +143,11 @@ impl<L: Clone> Registry<L> {
         self.channels.get(channel).is_some_and(|c| !c.all.is_empty() || c.by_event.contains_key(event))
     }
 
+    /// True when `event` on `channel` has listeners of its own (listen-to-all ones aside).
+    pub fn has_event_listeners(&self, channel: &str, event: &str) -> bool {
+        self.channels.get(channel).is_some_and(|c| c.by_event.contains_key(event))
+    }
+
     /// Copies the listeners for `event` on `channel` into `out` (specific ones first, then
     /// listen-to-all ones), so that dispatch can call them while they change the registry.
     pub fn collect(&self, channel: &str, event: &str, out: &mut Vec<L>) {

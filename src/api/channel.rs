@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use super::errors;
 use crate::channels::Subscription;
 use crate::event_name::{format_event_name, NOTIFICATION_EVENT};
-use crate::web::driver::{set, slot, Shared};
+use crate::web::driver::{desktop_mark, set, slot, Shared};
 
 /// A subscribed (or subscribing) channel.
 #[wasm_bindgen]
@@ -49,10 +49,13 @@ impl Channel {
 
     fn remove(&self, event: &str, callback: Option<Function>) -> Channel {
         let mut listeners = self.shared.listeners.borrow_mut();
-        match callback {
-            Some(cb) => listeners.remove_event(&self.name, event, |l| JsValue::from(l) == JsValue::from(&cb)),
-            None => listeners.remove_event(&self.name, event, |_| true),
-        };
+        let mark = desktop_mark(event);
+        for name in [event, mark.as_str()] {
+            match &callback {
+                Some(cb) => listeners.remove_event(&self.name, name, |l| JsValue::from(l) == JsValue::from(cb)),
+                None => listeners.remove_event(&self.name, name, |_| true),
+            };
+        }
         drop(listeners);
         self.handle()
     }
@@ -74,9 +77,15 @@ impl Channel {
     }
 
     /// Listens to `event` (Echo naming: `.inventory.update` verbatim, `OrderShipped` in the
-    /// namespace). The callback gets `(data, {user_id}?)`.
-    pub fn listen(&self, event: &str, callback: Function) -> Result<Channel, JsValue> {
-        Ok(self.add(&self.event_name(event), callback))
+    /// namespace). The callback gets `(data, {user_id}?)`. With `{desktop: true}` as third
+    /// argument the event also raises a desktop notification (see `desktopNotifications`).
+    pub fn listen(&self, event: &str, callback: Function, options: JsValue) -> Result<Channel, JsValue> {
+        let name = self.event_name(event);
+        let desktop = options.is_object() && js_sys::Reflect::get(&options, &"desktop".into()).ok().and_then(|d| d.as_bool()) == Some(true);
+        if desktop {
+            self.shared.add_listener(&self.name, &desktop_mark(&name), callback.clone());
+        }
+        Ok(self.add(&name, callback))
     }
 
     /// Listens to every event: the callback gets `(eventName, data)`.

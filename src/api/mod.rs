@@ -7,7 +7,9 @@
 //! returned by each `connector.on*` call.
 
 pub mod channel;
+mod diagnose;
 pub mod errors;
+pub mod notifications;
 pub mod options;
 
 use std::rc::Rc;
@@ -67,7 +69,7 @@ impl Echo {
         let page_is_https = web_sys::window().and_then(|w| w.location().protocol().ok()).as_deref() == Some("https:");
         let config = options::read(&options, page_is_https).map_err(|(code, message)| errors::throwable_parts(code, &message))?;
         let engine = Engine::new(config.engine, Box::new(MathRandom));
-        let shared = Shared::new(engine, config.auth, config.namespace, config.debug);
+        let shared = Shared::new(engine, config.auth, config.namespace, config.desktop, config.debug);
         let interceptor = if config.without_interceptors { None } else { register_axios_interceptor(&shared) };
         let echo = Echo { shared, options, _interceptor: interceptor };
         echo.connect()?;
@@ -125,7 +127,7 @@ impl Echo {
 
     /// `echo.listen(channel, event, callback)`: listens on a public channel.
     pub fn listen(&self, channel: &str, event: &str, callback: Function) -> Result<Channel, JsValue> {
-        self.channel(channel)?.listen(event, callback)
+        self.channel(channel)?.listen(event, callback, JsValue::UNDEFINED)
     }
 
     /// The socket id while connected, else `undefined`.
@@ -161,6 +163,19 @@ impl Echo {
     #[wasm_bindgen(getter)]
     pub fn connector(&self) -> Connector {
         Connector { shared: self.shared.clone() }
+    }
+
+    /// Desktop notification permission: `echo.notifications.permission` and
+    /// `echo.notifications.requestPermission()`.
+    #[wasm_bindgen(getter)]
+    pub fn notifications(&self) -> notifications::Notifications {
+        notifications::Notifications::new(self.shared.clone())
+    }
+
+    /// A plain object describing the connection, channels, recent errors and notification
+    /// permission (no secrets), for support and for a diagnostics drawer.
+    pub fn diagnose(&self) -> JsValue {
+        diagnose::diagnose(&self.shared)
     }
 
     /// Releases everything (socket, timer, page listeners). The instance is unusable after.

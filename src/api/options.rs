@@ -7,6 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::error::{code, ConfigError};
 use crate::options::Options;
 use crate::web::auth::AuthConfig;
+use crate::web::notify::DesktopConfig;
 
 /// Everything `new Echo(options)` configures.
 pub struct EchoConfig {
@@ -18,6 +19,8 @@ pub struct EchoConfig {
     pub namespace: Option<String>,
     /// Skip the axios `X-Socket-ID` interceptor.
     pub without_interceptors: bool,
+    /// Desktop notifications.
+    pub desktop: DesktopConfig,
     /// Log protocol traffic.
     pub debug: bool,
 }
@@ -196,8 +199,24 @@ pub fn read(options: &JsValue, page_is_https: bool) -> Result<EchoConfig, Option
             None => return Err((code::CONFIG, "`namespace` must be a string or false.".into())),
         },
     };
+    let desktop = match get(options, "desktopNotifications") {
+        None => DesktopConfig::default(),
+        Some(v) if v.as_bool().is_some() => DesktopConfig { enabled: v.as_bool() == Some(true), only_when_hidden: true, ..Default::default() },
+        Some(v) if v.is_object() => DesktopConfig {
+            enabled: boolean(&v, "enabled")?.unwrap_or(true),
+            only_when_hidden: match text(&v, "when")?.as_deref() {
+                None | Some("hidden") => true,
+                Some("always") => false,
+                Some(other) => return Err((code::CONFIG, format!("`desktopNotifications.when` must be 'hidden' or 'always' (got '{other}')."))),
+            },
+            map: function(&v, "map")?,
+            on_click: function(&v, "onClick")?,
+        },
+        Some(_) => return Err((code::CONFIG, "`desktopNotifications` must be an object or a boolean.".into())),
+    };
     Ok(EchoConfig {
         engine,
+        desktop,
         auth,
         namespace,
         without_interceptors: boolean(options, "withoutInterceptors")?.unwrap_or(false),

@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 
 use super::auth::{self, AuthConfig};
 use super::browser::BrowserEvents;
+use super::notify::{self, Desktop, DesktopConfig, Skip};
 use super::socket::Socket;
 use crate::connection::ConnectionStatus;
 use crate::engine::{AuthOutcome, Engine, Output, SocketHandle, UserAuthOutcome};
@@ -48,6 +49,8 @@ pub mod slot {
     pub const ERRORS: &str = "error";
     /// `pusher:signin_success`.
     pub const SIGNED_IN: &str = "signin";
+    /// Prefix of the desktop-notification marks (`listen(event, cb, {desktop: true})`).
+    pub const DESKTOP: &str = "\u{2}";
     /// Watchlist events.
     pub const WATCHLIST: &str = "watchlist";
 }
@@ -136,12 +139,14 @@ pub struct Shared {
     queue: RefCell<VecDeque<Input>>,
     running: Cell<bool>,
     scratch: RefCell<Vec<Function>>,
+    /// Desktop notifications.
+    pub desktop: RefCell<Desktop>,
     me: Weak<Shared>,
 }
 
 impl Shared {
     /// Wraps an engine; attaches page listeners when there is a page.
-    pub fn new(engine: Engine<JsValue>, auth: AuthConfig, namespace: Option<String>, debug: bool) -> Rc<Shared> {
+    pub fn new(engine: Engine<JsValue>, auth: AuthConfig, namespace: Option<String>, desktop: DesktopConfig, debug: bool) -> Rc<Shared> {
         let shared = Rc::new_cyclic(|me: &Weak<Shared>| Shared {
             core: RefCell::new(Core {
                 engine,
@@ -159,6 +164,7 @@ impl Shared {
             queue: RefCell::new(VecDeque::new()),
             running: Cell::new(false),
             scratch: RefCell::new(Vec::new()),
+            desktop: RefCell::new(Desktop::new(desktop)),
             me: me.clone(),
         });
         let browser = BrowserEvents::attach(shared.me.clone());
@@ -451,6 +457,52 @@ impl Shared {
             }
         }
         *self.scratch.borrow_mut() = listeners;
+        if self.desktop.borrow().enabled() {
+            self.show_desktop(channel, event, data);
+        }
+    }
+
+    /// A desktop notification for a Laravel notification, or for an event listened to with
+    /// `{desktop: true}`. Never throws; every skip worth knowing is recorded.
+    fn show_desktop(&self, channel: &str, event: &str, data: &JsValue) {
+        let is_notification = event == crate::event_name::NOTIFICATION_EVENT;
+        let wanted = {
+            let listeners = self.listeners.borrow();
+            (is_notification && listeners.has_event_listeners(channel, event)) || listeners.has_event_listeners(channel, &desktop_mark(event))
+        };
+        if !wanted {
+            return;
+        }
+        let checked = self.desktop.borrow().precheck();
+        let ctor = match checked {
+            Ok(ctor) => ctor,
+            Err(skip) => return self.note_skip(&skip),
+        };
+        let mapper = self.desktop.borrow().mapper();
+        let spec = match mapper {
+            None => notify::default_spec(data, event, is_notification),
+            Some(map) => {
+                let meta = Object::new();
+                set(&meta, "channel", &channel.into());
+                set(&meta, "event", &event.into());
+                match map.call2(&JsValue::UNDEFINED, data, &meta) {
+                    Ok(spec) if spec.is_null() || spec.is_undefined() => return,
+                    Ok(spec) => spec,
+                    Err(thrown) => return self.note_skip(&Skip::Failed(format!("desktopNotifications.map threw: {}", auth::describe(&thrown)))),
+                }
+            }
+        };
+        let shown = self.desktop.borrow_mut().show(&ctor, &spec, data);
+        if let Err(skip) = shown {
+            self.note_skip(&skip);
+        }
+    }
+
+    fn note_skip(&self, skip: &Skip) {
+        if let Some((code, message)) = skip.diagnostic() {
+            self.record(code, message.clone(), None);
+            self.warn_once(code, &message);
+        }
     }
 
     /// Echo's `listenToAll` naming: strip the namespace, else prefix a `.`.
@@ -502,6 +554,11 @@ impl Shared {
     pub fn buffered_amount(&self) -> u32 {
         self.core.borrow().socket.as_ref().map_or(0, |(_, s)| s.buffered_amount())
     }
+}
+
+/// The registry name that marks `event` for desktop notifications.
+pub fn desktop_mark(event: &str) -> String {
+    format!("{}{event}", slot::DESKTOP)
 }
 
 /// `object[key] = value`.

@@ -4,10 +4,12 @@
 //! - [`socket`]: the WebSocket and its owned handlers.
 //! - [`auth`]: **the auth request** (`/broadcasting/auth`, custom authorizers).
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
+//! - [`notify`]: desktop notifications through the Notification API.
 //! - [`payload`]: `JsValue` as the core's payload type.
 
 pub mod auth;
 pub mod browser;
 pub mod driver;
+pub mod notify;
 pub mod payload;
 pub mod socket;

@@ -92,3 +92,61 @@ export function waitForSubscribed(page, name, timeout = 10000, echoName = 'echo'
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Opens a page whose context first runs `init(arg)` (e.g. a Notification double). */
+export async function openPageWith(browser, init, arg, { file = 'echo.html', permissions } = {}) {
+  const context = await browser.newContext();
+  if (permissions) await context.grantPermissions(permissions, { origin: env.backend });
+  await context.addInitScript(init, arg);
+  const page = await context.newPage();
+  page.errors = [];
+  page.dialogs = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  await page.goto(`${env.backend}/pages/${file}?key=${env.key}&port=${env.port}`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
+  return page;
+}
+
+/**
+ * Starts a private Sockudo (same app id/key/secret as the harness) with `extraEnv`, for
+ * conditions the shared one must not have (client events disabled, a tiny connection quota).
+ * Returns {port, stop}; it is also killed when the test process exits.
+ */
+export async function startPrivateSockudo(extraEnv = {}) {
+  const { spawn } = await import('node:child_process');
+  const net = await import('node:net');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const freePort = () => new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+  const port = await freePort();
+  const metrics = await freePort();
+  const child = spawn('sockudo', [], {
+    cwd: mkdtempSync(`${tmpdir()}/sockudo-`),
+    stdio: 'ignore',
+    env: {
+      PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}`, HOST: '127.0.0.1', PORT: String(port),
+      METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metrics), APP_MANAGER_DRIVER: 'memory', ADAPTER_DRIVER: 'local',
+      CACHE_DRIVER: 'memory', QUEUE_DRIVER: 'memory', RATE_LIMITER_DRIVER: 'memory', RATE_LIMITER_ENABLED: 'false',
+      SOCKUDO_DEFAULT_APP_ID: process.env.ECHO_TEST_APP_ID, SOCKUDO_DEFAULT_APP_KEY: env.key,
+      SOCKUDO_DEFAULT_APP_SECRET: process.env.ECHO_TEST_APP_SECRET, SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES: 'true',
+      SOCKUDO_DEFAULT_APP_ENABLE_USER_AUTHENTICATION: 'true', SOCKUDO_DEFAULT_APP_MAX_CONNECTIONS: '10000',
+      ...extraEnv,
+    },
+  });
+  const kill = () => { try { child.kill('SIGKILL'); } catch {} };
+  process.on('exit', kill);
+  await eventually(async () => {
+    try { return (await fetch(`http://127.0.0.1:${port}/up`)).ok; } catch { return false; }
+  }, 'private sockudo /up', 30000);
+  return {
+    port,
+    async stop() {
+      child.kill('SIGTERM');
+      await sleep(1500);
+      kill();
+    },
+  };
+}

@@ -1,0 +1,238 @@
+//! Desktop notifications through the browser's Notification API.
+//!
+//! Laravel notifications (`channel.notification(cb)`) and events the app marks with
+//! `listen(event, cb, { desktop: true })` become `new Notification(title, {body, icon, tag,
+//! data})` when the `desktopNotifications` option enables it. Only plain strings are passed
+//! on (the API renders text, never HTML). Clicking focuses the window, calls `onClick` and
+//! closes the notification. Nothing here ever throws into the app: a missing API, an insecure
+//! context, a denied permission or a throwing constructor becomes a [`Skip`] the driver
+//! records as a diagnostic, and the event still reaches its listeners.
+//!
+//! Everything goes through `Reflect` so that a browser without `Notification` cannot trap.
+
+use std::collections::VecDeque;
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::error::code;
+
+/// How many shown notifications keep their click handler (older ones lose it).
+const KEEP_CLICK_HANDLERS: usize = 32;
+
+/// The `desktopNotifications` option.
+#[derive(Clone, Debug, Default)]
+pub struct DesktopConfig {
+    /// Show desktop notifications at all.
+    pub enabled: bool,
+    /// Only while the page is hidden (`when: 'hidden'`, the default) or always.
+    pub only_when_hidden: bool,
+    /// `map(payload, {channel, event}) -> {title, body, icon, tag, data} | null`.
+    pub map: Option<Function>,
+    /// `onClick(payload)`.
+    pub on_click: Option<Function>,
+}
+
+/// Why a notification was not shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// The page is visible and `when` is `hidden`.
+    Visible,
+    /// `map` returned null.
+    Unmapped,
+    /// Permission is `default` or `denied` (code `notifications_denied` for denied).
+    NoPermission(&'static str),
+    /// No Notification API or not a secure context.
+    Unsupported(&'static str),
+    /// `map` or the constructor threw.
+    Failed(String),
+}
+
+impl Skip {
+    /// The diagnostic (code, message) worth recording, if any.
+    pub fn diagnostic(&self) -> Option<(&'static str, String)> {
+        match self {
+            Skip::Visible | Skip::Unmapped => None,
+            Skip::NoPermission("denied") => Some((
+                code::NOTIFICATIONS_DENIED,
+                "Desktop notifications are blocked for this site; the user must re-enable them in the browser's site settings.".into(),
+            )),
+            Skip::NoPermission(_) => Some((
+                code::NOTIFICATIONS_DENIED,
+                "Desktop notification permission was not granted yet: call echo.notifications.requestPermission() from a click (e.g. the bell).".into(),
+            )),
+            Skip::Unsupported(why) => Some((code::NOTIFICATIONS_UNSUPPORTED, format!("Desktop notifications are unavailable: {why}. Events are still delivered."))),
+            Skip::Failed(why) => Some((code::NOTIFICATION_FAILED, format!("Showing a desktop notification failed: {why}. Events are still delivered."))),
+        }
+    }
+}
+
+fn global() -> JsValue {
+    js_sys::global().into()
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    if !target.is_object() && !target.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The `Notification` constructor, or why there is none.
+fn constructor() -> Result<Function, &'static str> {
+    let ctor = get(&global(), "Notification");
+    let Some(ctor) = ctor.dyn_ref::<Function>() else {
+        return Err("this browser has no Notification API");
+    };
+    if get(&global(), "isSecureContext").as_bool() == Some(false) {
+        return Err("the page is not a secure context (HTTPS is needed in production; localhost is exempt)");
+    }
+    Ok(ctor.clone())
+}
+
+/// `'default' | 'granted' | 'denied' | 'unsupported'`.
+pub fn permission() -> &'static str {
+    match constructor() {
+        Err(_) => "unsupported",
+        Ok(ctor) => match get(&ctor, "permission").as_string().as_deref() {
+            Some("granted") => "granted",
+            Some("denied") => "denied",
+            Some(_) => "default",
+            None => "unsupported",
+        },
+    }
+}
+
+/// Why notifications cannot be used here, if they cannot.
+pub fn unsupported_reason() -> Option<&'static str> {
+    constructor().err()
+}
+
+/// Whether the page currently has a user gesture (`navigator.userActivation.isActive`);
+/// `None` where the browser does not say.
+pub fn has_user_gesture() -> Option<bool> {
+    let activation = get(&get(&global(), "navigator"), "userActivation");
+    get(&activation, "isActive").as_bool()
+}
+
+/// `Notification.requestPermission()`'s promise.
+pub fn request_permission() -> Result<js_sys::Promise, String> {
+    let ctor = constructor().map_err(str::to_owned)?;
+    let request = get(&ctor, "requestPermission");
+    let request = request.dyn_ref::<Function>().ok_or("Notification.requestPermission is missing")?;
+    let result = request.call0(&ctor).map_err(|e| super::auth::describe(&e))?;
+    Ok(js_sys::Promise::resolve(&result))
+}
+
+struct Shown {
+    notification: JsValue,
+    _on_click: Closure<dyn FnMut()>,
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        let _ = Reflect::set(&self.notification, &"onclick".into(), &JsValue::NULL);
+    }
+}
+
+/// Shows desktop notifications for one Echo instance.
+pub struct Desktop {
+    config: DesktopConfig,
+    shown: VecDeque<Shown>,
+}
+
+impl Desktop {
+    /// A notifier with `config`.
+    pub fn new(config: DesktopConfig) -> Self {
+        Desktop { config, shown: VecDeque::new() }
+    }
+
+    /// Whether desktop notifications are on.
+    pub fn enabled(&self) -> bool {
+        self.config.enabled
+    }
+
+    /// The `map` function, if any (called by the driver without borrows held).
+    pub fn mapper(&self) -> Option<Function> {
+        self.config.map.clone()
+    }
+
+    /// Checks everything but the mapping: enabled, visibility, API, permission.
+    pub fn precheck(&self) -> Result<Function, Skip> {
+        if self.config.only_when_hidden {
+            let state = get(&get(&global(), "document"), "visibilityState");
+            if state.as_string().as_deref() == Some("visible") {
+                return Err(Skip::Visible);
+            }
+        }
+        let ctor = constructor().map_err(Skip::Unsupported)?;
+        match get(&ctor, "permission").as_string().as_deref() {
+            Some("granted") => Ok(ctor),
+            Some("denied") => Err(Skip::NoPermission("denied")),
+            _ => Err(Skip::NoPermission("default")),
+        }
+    }
+
+    /// Shows `spec` (`{title, body, icon, tag, data}`) for `payload` with constructor `ctor`.
+    pub fn show(&mut self, ctor: &Function, spec: &JsValue, payload: &JsValue) -> Result<(), Skip> {
+        let title = text(&get(spec, "title")).unwrap_or_default();
+        let options = Object::new();
+        for key in ["body", "icon", "tag"] {
+            if let Some(value) = text(&get(spec, key)) {
+                let _ = Reflect::set(&options, &key.into(), &value.into());
+            }
+        }
+        let data = get(spec, "data");
+        if !data.is_undefined() {
+            let _ = Reflect::set(&options, &"data".into(), &data);
+        }
+        let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::auth::describe(&e)))?;
+        let on_click = self.config.on_click.clone();
+        let target = notification.clone();
+        let payload = payload.clone();
+        let handler = Closure::<dyn FnMut()>::new(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.focus();
+            }
+            if let Some(on_click) = &on_click {
+                let _ = on_click.call1(&JsValue::UNDEFINED, &payload);
+            }
+            if let Some(close) = get(&target, "close").dyn_ref::<Function>() {
+                let _ = close.call0(&target);
+            }
+        });
+        let _ = Reflect::set(&notification, &"onclick".into(), handler.as_ref());
+        if self.shown.len() == KEEP_CLICK_HANDLERS {
+            self.shown.pop_front();
+        }
+        self.shown.push_back(Shown { notification, _on_click: handler });
+        Ok(())
+    }
+}
+
+/// A string or number as plain text (anything else: none).
+fn text(value: &JsValue) -> Option<String> {
+    value.as_string().or_else(|| value.as_f64().map(|n| n.to_string()))
+}
+
+/// The default mapping: title from `title` / `subject` / the notification type's last
+/// segment (for events: the event name), body from `message` / `body`, tag from the `id`.
+pub fn default_spec(payload: &JsValue, event: &str, is_notification: bool) -> JsValue {
+    let spec = Object::new();
+    let pick = |keys: &[&str]| keys.iter().find_map(|k| text(&get(payload, k)));
+    let title = pick(&["title", "subject"]).unwrap_or_else(|| match text(&get(payload, "type")).filter(|_| is_notification) {
+        Some(kind) => kind.rsplit('\\').next().unwrap_or(&kind).to_owned(),
+        None => event.to_owned(),
+    });
+    let _ = Reflect::set(&spec, &"title".into(), &title.into());
+    if let Some(body) = pick(&["message", "body"]) {
+        let _ = Reflect::set(&spec, &"body".into(), &body.into());
+    }
+    if let Some(id) = text(&get(payload, "id")) {
+        let tag = if is_notification { id } else { format!("{event}:{id}") };
+        let _ = Reflect::set(&spec, &"tag".into(), &tag.into());
+    }
+    let _ = Reflect::set(&spec, &"data".into(), payload);
+    spec.into()
+}

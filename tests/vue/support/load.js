@@ -1,0 +1,8 @@
+// Loads the real `pkg/vue.js` (and through it `pkg/index.js` and the wasm, read from disk)
+// after registering resolve-hook.js. Import this before anything that needs the composables.
+import { register } from 'node:module';
+
+register('./resolve-hook.js', import.meta.url);
+
+export const vueModuleUrl = new URL('../../../pkg/vue.js', import.meta.url).href;
+export const echoVue = await import(vueModuleUrl);
