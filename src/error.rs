@@ -415,6 +415,8 @@ impl Diagnostic for ChannelError {
 pub enum ClientEventError {
     /// The event name does not start with `client-`.
     NotClientEvent(String),
+    /// The name after `client-` is empty, longer than 200 characters, or has control characters.
+    InvalidEventName(String),
     /// Client events are only allowed on private and presence channels.
     PublicChannel(String),
     /// Encrypted channels do not carry client events.
@@ -446,6 +448,7 @@ impl Diagnostic for ClientEventError {
     fn message(&self) -> String {
         match self {
             ClientEventError::NotClientEvent(e) => format!("Client event '{e}' must start with 'client-'."),
+            ClientEventError::InvalidEventName(e) => format!("Whisper name '{e}' is invalid: 1 to 200 characters after 'client-', no control characters."),
             ClientEventError::PublicChannel(c) => format!("Cannot whisper on public channel {c}: use a private or presence channel."),
             ClientEventError::EncryptedChannel(c) => format!("Cannot whisper on encrypted channel {c}: encrypted channels do not carry client events."),
             ClientEventError::NotSubscribed(c) => format!("Cannot whisper on {c}: the channel is not subscribed yet (wait for subscribed())."),

@@ -14,8 +14,9 @@ pub struct Options {
     pub key: String,
     /// Hosted Pusher cluster, used when no host is given.
     pub cluster: Option<String>,
-    /// WebSocket hosts, tried in turn on reconnect (first one first). Empty: derive from
-    /// `cluster`.
+    /// WebSocket hosts, tried in turn after a failure (first one first). An entry may carry
+    /// its own port (`node2.example.com:6002`), which then wins over `ws_port`/`wss_port`.
+    /// Empty: derive from `cluster`.
     pub hosts: Vec<String>,
     /// Port without TLS (default 80).
     pub ws_port: u16,
@@ -89,7 +90,9 @@ impl Options {
             return Err(ConfigError::MissingHost);
         }
         for host in &self.hosts {
-            if host.is_empty() || host.contains('/') || host.contains(' ') {
+            let (name, port) = split_port(host);
+            let port_ok = port.map_or(true, |p| p.parse::<u16>().is_ok_and(|p| p > 0));
+            if name.is_empty() || !port_ok || host.contains(['/', ' ', '?', '#', '@']) {
                 return Err(ConfigError::InvalidHost(host.clone()));
             }
         }
@@ -111,12 +114,15 @@ impl Options {
 
     /// The socket URL for host number `host_index` (modulo the host list).
     pub fn url(&self, tls: bool, host_index: usize) -> String {
-        let host = if self.hosts.is_empty() {
-            format!("ws-{}.pusher.com", self.cluster.as_deref().unwrap_or(""))
+        let cluster_host;
+        let (host, own_port) = if self.hosts.is_empty() {
+            cluster_host = format!("ws-{}.pusher.com", self.cluster.as_deref().unwrap_or(""));
+            (cluster_host.as_str(), None)
         } else {
-            self.hosts[host_index % self.hosts.len()].clone()
+            split_port(&self.hosts[host_index % self.hosts.len()])
         };
-        let (scheme, port) = if tls { ("wss", self.wss_port) } else { ("ws", self.ws_port) };
+        let (scheme, default_port) = if tls { ("wss", self.wss_port) } else { ("ws", self.ws_port) };
+        let port = own_port.and_then(|p| p.parse::<u16>().ok()).unwrap_or(default_port);
         format!(
             "{scheme}://{host}:{port}{path}/app/{key}?protocol=7&client={client}&version={version}&flash=false",
             path = self.ws_path,
@@ -124,6 +130,14 @@ impl Options {
             client = self.client_name,
             version = self.client_version,
         )
+    }
+}
+
+/// `host:port` -> (`host`, Some(`port`)); a bare host -> (`host`, None).
+fn split_port(host: &str) -> (&str, Option<&str>) {
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') => (name, Some(port)),
+        _ => (host, None),
     }
 }
 
@@ -145,6 +159,9 @@ mod tests {
         assert_eq!(o.url(false, 0), format!("ws://127.0.0.1:8080/ws/app/abc?protocol=7&client=echo-wasm&version={v}&flash=false"));
         o.page_is_https = true;
         assert!(o.use_tls(), "an https page always uses TLS");
+        o.hosts = vec!["node1:6001".into(), "node2".into()];
+        assert!(o.url(false, 0).starts_with("ws://node1:6001/ws/app/abc?"));
+        assert!(o.url(true, 1).starts_with("wss://node2:443/ws/app/abc?"));
     }
 
     #[test]
@@ -158,5 +175,9 @@ mod tests {
         assert_eq!(o.validate(), Ok(()));
         o.hosts = vec!["http://h".into()];
         assert_eq!(o.validate(), Err(ConfigError::InvalidHost("http://h".into())));
+        o.hosts = vec!["h:99999".into()];
+        assert_eq!(o.validate(), Err(ConfigError::InvalidHost("h:99999".into())));
+        o.hosts = vec!["node1:6001".into(), "node2".into()];
+        assert_eq!(o.validate(), Ok(()));
     }
 }

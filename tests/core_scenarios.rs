@@ -635,6 +635,9 @@ fn client_event_validation_sends_nothing_on_error() {
     let now = sim.now;
     let e = &mut sim.engine;
     assert!(matches!(e.trigger(now, "private-chat", "typing", &json!({})), Err(ClientEventError::NotClientEvent(_))));
+    assert!(matches!(e.trigger(now, "private-chat", "client-", &json!({})), Err(ClientEventError::InvalidEventName(_))));
+    assert!(matches!(e.trigger(now, "private-chat", &format!("client-{}", "x".repeat(200)), &json!({})), Err(ClientEventError::InvalidEventName(_))));
+    assert!(matches!(e.trigger(now, "private-chat", "client-a\nb", &json!({})), Err(ClientEventError::InvalidEventName(_))));
     assert!(matches!(e.trigger(now, "news", "client-typing", &json!({})), Err(ClientEventError::PublicChannel(_))));
     assert!(matches!(e.trigger(now, "private-encrypted-x", "client-typing", &json!({})), Err(ClientEventError::EncryptedChannel(_))));
     assert!(matches!(e.trigger(now, "private-other", "client-typing", &json!({})), Err(ClientEventError::NotSubscribed(_))));

@@ -122,8 +122,11 @@ impl<P: Payload> Engine<P> {
     /// Command: send a client event. Checked before anything is sent: `client-` prefix,
     /// private or presence channel (not encrypted), subscribed, size and rate limits.
     pub fn trigger(&mut self, now: Millis, channel: &str, event: &str, data: &P) -> Result<(), ClientEventError> {
-        if !event.starts_with("client-") {
+        let Some(name) = event.strip_prefix("client-") else {
             return Err(ClientEventError::NotClientEvent(event.to_owned()));
+        };
+        if name.is_empty() || event.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(ClientEventError::InvalidEventName(event.to_owned()));
         }
         match ChannelKind::of(channel) {
             ChannelKind::Encrypted => return Err(ClientEventError::EncryptedChannel(channel.to_owned())),
