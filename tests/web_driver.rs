@@ -104,8 +104,8 @@ async fn connects_receives_and_survives_a_throwing_listener() {
     let (on_error, errors, _keep2) = recorder();
     let _off = echo.connector().on_error(on_error);
     let channel = echo.channel("driver.events").expect("channel");
-    channel.listen(".ping", thrower).expect("listen");
-    channel.listen(".ping", cb).expect("listen");
+    channel.listen(".ping", thrower, JsValue::UNDEFINED).expect("listen");
+    channel.listen(".ping", cb, JsValue::UNDEFINED).expect("listen");
     wait_until("subscribed", 10_000, || channel.subscription_state() == "subscribed").await;
     post("/test/trigger", r#"{"channel":"driver.events","event":"ping","data":{"n":1}}"#).await;
     wait_until("event", 10_000, || log.borrow().len() == 1).await;
@@ -125,7 +125,7 @@ async fn a_listener_may_leave_the_channel_while_being_dispatched() {
         echo2.leave("driver.reentrant");
     });
     let channel = echo.channel("driver.reentrant").expect("channel");
-    channel.listen(".go", leave.as_ref().clone().unchecked_into()).expect("listen");
+    channel.listen(".go", leave.as_ref().clone().unchecked_into(), JsValue::UNDEFINED).expect("listen");
     wait_until("subscribed", 10_000, || channel.subscription_state() == "subscribed").await;
     post("/test/trigger", r#"{"channel":"driver.reentrant","event":"go","data":{}}"#).await;
     wait_until("callback", 10_000, || *calls.borrow() == 1).await;
@@ -143,7 +143,7 @@ async fn disconnect_stops_and_connect_resubscribes() {
     let off = echo.connector().on_connection_change(status_cb);
     let (cb, log, _keep2) = recorder();
     let channel = echo.channel("driver.resub").expect("channel");
-    channel.listen(".tick", cb).expect("listen");
+    channel.listen(".tick", cb, JsValue::UNDEFINED).expect("listen");
     wait_until("subscribed", 10_000, || channel.subscription_state() == "subscribed").await;
     echo.disconnect();
     assert_eq!(echo.connection_status(), "disconnected");

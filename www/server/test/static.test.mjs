@@ -20,7 +20,7 @@ before(async () => {
   });
   base = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, [new URL('../server.mjs', import.meta.url).pathname],
-    { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STATIC_DIR: dir }, stdio: 'ignore' });
+    { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', STATIC_DIR: dir, STATIC_MOUNTS: '' }, stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(`${base}/health`)).ok) return; } catch { /* not up yet */ }
     await sleep(50);
