@@ -35,6 +35,18 @@ pub enum DecryptError {
     NotUtf8,
 }
 
+impl DecryptError {
+    /// A short description for messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            DecryptError::BadSharedSecret => "no valid shared_secret",
+            DecryptError::Malformed => "the event is not {nonce, ciphertext}",
+            DecryptError::Rejected => "the key does not open it",
+            DecryptError::NotUtf8 => "the plaintext is not UTF-8",
+        }
+    }
+}
+
 impl SharedSecret {
     /// Decodes the base64 `shared_secret` of an auth response.
     pub fn from_base64(text: &str) -> Result<Self, DecryptError> {

@@ -279,6 +279,16 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
+    /// A short description (no HTTP status formatting).
+    pub fn describe(&self) -> String {
+        match self {
+            AuthFailure::Http { body, .. } => body.clone(),
+            AuthFailure::InvalidResponse { detail, .. } => detail.clone(),
+            AuthFailure::Network(detail) | AuthFailure::Custom(detail) => detail.clone(),
+            AuthFailure::Timeout => "no answer in time".into(),
+        }
+    }
+
     /// The HTTP status, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -403,7 +413,8 @@ impl Diagnostic for ChannelError {
                 None => format!("The server rejected the subscription to {channel}: {message}"),
             },
             ChannelError::Decrypt { channel, event, reason } => format!(
-                "Dropped encrypted event {event} on {channel}: {reason:?} even with a fresh key; the encryption master key differs between backend processes."
+                "Dropped encrypted event {event} on {channel}: {} even with a fresh key; the encryption master key differs between backend processes.",
+                reason.describe()
             ),
             ChannelError::NoKeyYet { channel, event } => format!("Dropped encrypted event {event} on {channel}: it arrived before the channel's key."),
         }
@@ -484,7 +495,7 @@ impl Diagnostic for ChannelNameError {
         match self {
             ChannelNameError::Empty => "Channel name is empty.".into(),
             ChannelNameError::TooLong { len, limit } => format!("Channel name is {len} characters long; at most {limit} are allowed."),
-            ChannelNameError::BadCharacter(c) => format!("Channel name contains {c:?}; only A-Z a-z 0-9 _ - = @ , . ; are allowed."),
+            ChannelNameError::BadCharacter(c) => format!("Channel name contains '{c}'; only A-Z a-z 0-9 _ - = @ , . ; are allowed."),
         }
     }
 }
@@ -508,7 +519,7 @@ impl Diagnostic for SigninError {
         match self {
             SigninError::Auth(f) => match f.status() {
                 Some(status) => format!("User sign-in failed with HTTP {status}: check userAuthentication.endpoint and that the user is logged in."),
-                None => format!("User sign-in failed: {f:?}"),
+                None => format!("User sign-in failed: {}", f.describe()),
             },
             SigninError::InvalidUserData(d) => format!("User sign-in response has invalid user_data: {d}"),
             SigninError::Rejected(m) => format!("The server rejected the user sign-in: {m}"),

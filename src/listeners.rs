@@ -13,16 +13,9 @@
 
 use crate::fast_map::FastMap;
 
-/// The handle of one registration; passing it to [`Registry::remove`] undoes it.
+/// The handle of one registration; [`Registry::remove`] with its channel undoes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ListenerId(pub u64);
-
-/// Which list a listener sits in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Slot {
-    Event(String),
-    All,
-}
 
 struct ChannelListeners<L> {
     by_event: FastMap<String, Vec<(ListenerId, L)>>,
@@ -44,13 +37,13 @@ impl<L> ChannelListeners<L> {
 /// Listeners per channel and event.
 pub struct Registry<L> {
     channels: FastMap<String, ChannelListeners<L>>,
-    index: FastMap<ListenerId, (String, Slot)>,
+    count: usize,
     next_id: u64,
 }
 
 impl<L> Default for Registry<L> {
     fn default() -> Self {
-        Registry { channels: FastMap::default(), index: FastMap::default(), next_id: 1 }
+        Registry { channels: FastMap::default(), count: 0, next_id: 1 }
     }
 }
 
@@ -60,16 +53,16 @@ impl<L: Clone> Registry<L> {
         Self::default()
     }
 
-    fn issue_id(&mut self, channel: &str, slot: Slot) -> ListenerId {
+    fn issue_id(&mut self) -> ListenerId {
         let id = ListenerId(self.next_id);
         self.next_id += 1;
-        self.index.insert(id, (channel.to_owned(), slot));
+        self.count += 1;
         id
     }
 
     /// Registers `listener` for `event` on `channel`.
     pub fn add(&mut self, channel: &str, event: &str, listener: L) -> ListenerId {
-        let id = self.issue_id(channel, Slot::Event(event.to_owned()));
+        let id = self.issue_id();
         let entry = self.channels.entry(channel.to_owned()).or_default();
         entry.by_event.entry(event.to_owned()).or_default().push((id, listener));
         id
@@ -77,64 +70,79 @@ impl<L: Clone> Registry<L> {
 
     /// Registers `listener` for every event on `channel`.
     pub fn add_all(&mut self, channel: &str, listener: L) -> ListenerId {
-        let id = self.issue_id(channel, Slot::All);
+        let id = self.issue_id();
         self.channels.entry(channel.to_owned()).or_default().all.push((id, listener));
         id
     }
 
-    /// Removes one registration. Returns false when it was already gone.
-    pub fn remove(&mut self, id: ListenerId) -> bool {
-        let Some((channel, slot)) = self.index.remove(&id) else { return false };
-        let Some(entry) = self.channels.get_mut(&channel) else { return false };
-        match slot {
-            Slot::Event(event) => {
-                if let Some(list) = entry.by_event.get_mut(&event) {
-                    list.retain(|(i, _)| *i != id);
+    /// Removes one registration of `channel`. Returns false when it was already gone.
+    pub fn remove(&mut self, channel: &str, id: ListenerId) -> bool {
+        let Some(entry) = self.channels.get_mut(channel) else { return false };
+        let mut found = false;
+        if let Some(at) = entry.all.iter().position(|(i, _)| *i == id) {
+            entry.all.remove(at);
+            found = true;
+        } else {
+            let mut emptied = None;
+            for (event, list) in entry.by_event.iter_mut() {
+                if let Some(at) = list.iter().position(|(i, _)| *i == id) {
+                    list.remove(at);
+                    found = true;
                     if list.is_empty() {
-                        entry.by_event.remove(&event);
+                        emptied = Some(event.clone());
                     }
+                    break;
                 }
             }
-            Slot::All => entry.all.retain(|(i, _)| *i != id),
+            if let Some(event) = emptied {
+                entry.by_event.remove(&event);
+            }
         }
         if entry.is_empty() {
-            self.channels.remove(&channel);
+            self.channels.remove(channel);
         }
-        true
+        if found {
+            self.count -= 1;
+        }
+        found
     }
 
     /// Removes the listeners of `event` on `channel` that `matches` accepts (all of them
     /// with `|_| true`). Returns how many were removed.
     pub fn remove_event(&mut self, channel: &str, event: &str, matches: impl Fn(&L) -> bool) -> usize {
-        let ids: Vec<ListenerId> = match self.channels.get(channel).and_then(|c| c.by_event.get(event)) {
-            Some(list) => list.iter().filter(|(_, l)| matches(l)).map(|(id, _)| *id).collect(),
-            None => return 0,
-        };
-        ids.iter().filter(|id| self.remove(**id)).count()
+        let Some(entry) = self.channels.get_mut(channel) else { return 0 };
+        let Some(list) = entry.by_event.get_mut(event) else { return 0 };
+        let before = list.len();
+        list.retain(|(_, l)| !matches(l));
+        let removed = before - list.len();
+        if list.is_empty() {
+            entry.by_event.remove(event);
+        }
+        if entry.is_empty() {
+            self.channels.remove(channel);
+        }
+        self.count -= removed;
+        removed
     }
 
     /// Removes the listen-to-all listeners of `channel` that `matches` accepts.
     pub fn remove_all_listeners(&mut self, channel: &str, matches: impl Fn(&L) -> bool) -> usize {
-        let ids: Vec<ListenerId> = match self.channels.get(channel) {
-            Some(c) => c.all.iter().filter(|(_, l)| matches(l)).map(|(id, _)| *id).collect(),
-            None => return 0,
-        };
-        ids.iter().filter(|id| self.remove(**id)).count()
+        let Some(entry) = self.channels.get_mut(channel) else { return 0 };
+        let before = entry.all.len();
+        entry.all.retain(|(_, l)| !matches(l));
+        let removed = before - entry.all.len();
+        if entry.is_empty() {
+            self.channels.remove(channel);
+        }
+        self.count -= removed;
+        removed
     }
 
     /// Removes every listener of `channel` (on leave).
     pub fn clear_channel(&mut self, channel: &str) -> usize {
         let Some(entry) = self.channels.remove(channel) else { return 0 };
-        let mut removed = entry.all.len();
-        for (id, _) in &entry.all {
-            self.index.remove(id);
-        }
-        for list in entry.by_event.values() {
-            removed += list.len();
-            for (id, _) in list {
-                self.index.remove(id);
-            }
-        }
+        let removed = entry.all.len() + entry.by_event.values().map(Vec::len).sum::<usize>();
+        self.count -= removed;
         removed
     }
 
@@ -167,12 +175,12 @@ impl<L: Clone> Registry<L> {
 
     /// Total number of registrations (for diagnostics and leak checks).
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.count
     }
 
     /// True when nothing is registered.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.count == 0
     }
 }
 
@@ -197,12 +205,13 @@ mod tests {
         let all = r.add_all("ch", "star");
         assert_eq!(got(&r, "ch", "e"), vec!["a", "b", "star"]);
         assert_eq!(got(&r, "ch", "zzz"), vec!["star"]);
-        assert!(r.remove(a));
-        assert!(!r.remove(a), "second removal is a no-op");
+        assert!(r.remove("ch", a));
+        assert!(!r.remove("ch", a), "second removal is a no-op");
         assert_eq!(got(&r, "ch", "e"), vec!["b", "star"]);
         assert_eq!(r.remove_event("ch", "e", |l| *l == "b"), 1);
         assert_eq!(got(&r, "ch", "e"), vec!["star"]);
-        assert!(r.remove(all));
+        assert!(!r.remove("other", all), "ids are per channel");
+        assert!(r.remove("ch", all));
         assert_eq!(got(&r, "ch", "f"), vec!["c"]);
         assert_eq!(r.remove_event("ch", "f", |_| true), 1);
         assert!(!r.has_listeners("ch", "f"));
@@ -218,7 +227,7 @@ mod tests {
         r.add_all("ch", 3);
         assert_eq!(r.remove_all_listeners("ch", |l| *l == 2), 1);
         assert_eq!(r.clear_channel("ch"), 2);
-        assert!(!r.remove(a));
+        assert!(!r.remove("ch", a));
         assert!(r.is_empty());
         // re-adding after a clear yields exactly one delivery, no duplicates
         r.add("ch", "e", 9);

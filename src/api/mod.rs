@@ -241,12 +241,12 @@ impl Connector {
     #[wasm_bindgen(js_name = listenToUser)]
     pub fn listen_to_user(&self, event: &str, callback: Function) -> JsValue {
         let id = self.shared.add_listener(slot::USER, event, callback);
-        self.shared.remover(id)
+        self.shared.remover(slot::USER, id)
     }
 
     fn on(&self, event: &str, callback: Function) -> JsValue {
         let id = self.shared.add_listener(slot::CONNECTION, event, callback);
-        self.shared.remover(id)
+        self.shared.remover(slot::CONNECTION, id)
     }
 }
 

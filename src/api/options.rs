@@ -7,6 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::error::{code, ConfigError};
 use crate::options::Options;
 use crate::web::auth::AuthConfig;
+use crate::web::payload::{js_number, js_string};
 use crate::web::notify::DesktopConfig;
 
 /// Everything `new Echo(options)` configures.
@@ -38,7 +39,7 @@ fn text(object: &JsValue, key: &str) -> Result<Option<String>, OptionError> {
         Some(v) => match v.as_string() {
             Some(s) => Ok(Some(s)),
             None => match v.as_f64() {
-                Some(n) => Ok(Some(n.to_string())),
+                Some(_) => Ok(Some(js_string(&v))),
                 None => Err((code::CONFIG, format!("Option `{key}` must be a string."))),
             },
         },
@@ -49,10 +50,11 @@ fn number(object: &JsValue, key: &str) -> Result<Option<f64>, OptionError> {
     match get(object, key) {
         None => Ok(None),
         Some(v) => {
-            let n = v.as_f64().or_else(|| v.as_string().and_then(|s| s.trim().parse::<f64>().ok()));
-            match n {
-                Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
-                _ => Err((code::CONFIG, format!("Option `{key}` must be a non-negative number (got {:?}).", v.as_string().unwrap_or_default()))),
+            let n = if v.as_f64().is_some() || v.as_string().is_some_and(|s| !s.trim().is_empty()) { js_number(&v) } else { f64::NAN };
+            if n.is_finite() && n >= 0.0 {
+                Ok(Some(n))
+            } else {
+                Err((code::CONFIG, format!("Option `{key}` must be a non-negative number (got '{}').", js_string(&v))))
             }
         }
     }
@@ -62,7 +64,7 @@ fn port(object: &JsValue, key: &str) -> Result<Option<u16>, OptionError> {
     match number(object, key)? {
         None => Ok(None),
         Some(p) if p >= 1.0 && p <= 65535.0 && p.fract() == 0.0 => Ok(Some(p as u16)),
-        Some(p) => Err((code::CONFIG, format!("Option `{key}` must be a port number between 1 and 65535 (got {p})."))),
+        Some(p) => Err((code::CONFIG, format!("Option `{key}` must be a port number between 1 and 65535 (got {}).", js_string(&p.into())))),
     }
 }
 
@@ -96,7 +98,7 @@ fn string_map(object: Option<JsValue>, what: &str) -> Result<Vec<(String, String
         let pair: js_sys::Array = pair.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
         let value = pair.get(1);
-        let value = value.as_string().or_else(|| value.as_f64().map(|n| n.to_string())).or_else(|| value.as_bool().map(|b| b.to_string()));
+        let value = if value.as_string().is_some() || value.as_f64().is_some() || value.as_bool().is_some() { Some(js_string(&value)) } else { None };
         match value {
             Some(value) => out.push((key, value)),
             None => return Err((code::CONFIG, format!("`{what}.{key}` must be a string."))),

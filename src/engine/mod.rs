@@ -192,6 +192,33 @@ struct AuthRequest {
     deadline: Millis,
 }
 
+/// Outstanding authorization requests. A short list (a few at a time, at most one per
+/// channel), so a vector: cheaper than another hash map in the shipped wasm.
+#[derive(Clone, Debug, Default)]
+struct PendingAuth(Vec<(u64, AuthRequest)>);
+
+impl PendingAuth {
+    fn insert(&mut self, id: u64, request: AuthRequest) {
+        self.0.push((id, request));
+    }
+    fn remove(&mut self, id: &u64) -> Option<AuthRequest> {
+        let at = self.0.iter().position(|(i, _)| i == id)?;
+        Some(self.0.swap_remove(at).1)
+    }
+    fn get(&self, id: &u64) -> Option<&AuthRequest> {
+        self.0.iter().find(|(i, _)| i == id).map(|(_, r)| r)
+    }
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+    fn values(&self) -> impl Iterator<Item = &AuthRequest> {
+        self.0.iter().map(|(_, r)| r)
+    }
+    fn iter(&self) -> impl Iterator<Item = (&u64, &AuthRequest)> {
+        self.0.iter().map(|(i, r)| (i, r))
+    }
+}
+
 /// Figures for diagnostics.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
@@ -223,7 +250,7 @@ pub struct Engine<P: Payload> {
     /// Channels whose `pusher:subscribe` is out, oldest first (to attribute channel-less
     /// errors).
     pending_order: VecDeque<String>,
-    auth_requests: FastMap<u64, AuthRequest>,
+    auth_requests: PendingAuth,
     next_request: u64,
     /// Earliest self-retry of a failed channel.
     channel_retry_at: Option<Millis>,
@@ -252,7 +279,7 @@ impl<P: Payload> Engine<P> {
             connecting_since: None,
             channels: FastMap::default(),
             pending_order: VecDeque::new(),
-            auth_requests: FastMap::default(),
+            auth_requests: PendingAuth::default(),
             next_request: 1,
             channel_retry_at: None,
             user: Default::default(),

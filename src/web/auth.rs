@@ -184,7 +184,7 @@ async fn post(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], b
         Some(value) if value.is_object() => Ok((status, value)),
         _ => {
             let start: String = text.as_string().unwrap_or_default().trim_start().chars().take(40).collect();
-            Err(AuthFailure::InvalidResponse { status, detail: format!("the body is not JSON (it starts with {start:?})") })
+            Err(AuthFailure::InvalidResponse { status, detail: format!("the body is not JSON (it starts with '{start}')") })
         }
     }
 }
@@ -261,5 +261,5 @@ pub fn describe(error: &JsValue) -> String {
     if let Some(message) = error.get_text("message") {
         return message;
     }
-    error.as_string().unwrap_or_else(|| format!("{error:?}"))
+    error.as_string().unwrap_or_else(|| super::payload::js_string(error))
 }

@@ -532,12 +532,13 @@ impl Shared {
         self.listeners.borrow_mut().add(channel, event, listener)
     }
 
-    /// A JS function that removes listener `id` when called (the undo of a registration).
-    pub fn remover(&self, id: ListenerId) -> JsValue {
+    /// A JS function that removes listener `id` of `channel` when called (the undo of a
+    /// registration).
+    pub fn remover(&self, channel: &'static str, id: ListenerId) -> JsValue {
         let me = self.me.clone();
         Closure::once_into_js(move || {
             if let Some(shared) = me.upgrade() {
-                shared.listeners.borrow_mut().remove(id);
+                shared.listeners.borrow_mut().remove(channel, id);
             }
         })
     }

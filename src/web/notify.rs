@@ -213,7 +213,7 @@ impl Desktop {
 
 /// A string or number as plain text (anything else: none).
 fn text(value: &JsValue) -> Option<String> {
-    value.as_string().or_else(|| value.as_f64().map(|n| n.to_string()))
+    value.as_string().or_else(|| value.as_f64().map(|_| super::payload::js_string(value)))
 }
 
 /// The default mapping: title from `title` / `subject` / the notification type's last

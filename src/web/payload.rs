@@ -14,6 +14,12 @@ extern "C" {
     /// `JSON.stringify`.
     #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
     fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+    /// `String(value)`: JS's own text form (keeps float formatting out of the wasm).
+    #[wasm_bindgen(js_name = String)]
+    pub fn js_string(value: &JsValue) -> String;
+    /// `Number(value)`: JS's own number parsing (NaN when not a number).
+    #[wasm_bindgen(js_name = Number)]
+    pub fn js_number(value: &JsValue) -> f64;
 }
 
 impl Payload for JsValue {
