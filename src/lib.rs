@@ -22,8 +22,11 @@
 //! - [`error`]: every error with its code, cause and remedy.
 //! - [`payload`]: the JSON-value trait that keeps JSON parsing out of the core.
 //!
-//! **Edge** (wasm32 only): `web` owns the WebSocket, the timer, `fetch` for authorization
-//! (**the auth request**) and browser events; `api` is the Echo-compatible JS facade.
+//! **Edge** (wasm32 only): `web/driver.rs` runs the one loop between the browser and the
+//! engine; `web/socket.rs` owns the WebSocket, `web/auth.rs` is **the auth request**
+//! (`/broadcasting/auth`), `web/browser.rs` turns page signals into inputs,
+//! `web/notify.rs` shows desktop notifications. `api/` is the Echo-compatible JS facade
+//! (`Echo`, `Channel`, `Connector`, options, `diagnose()`).
 
 pub mod channels;
 pub mod connection;

@@ -22,6 +22,24 @@ extern "C" {
     pub fn js_number(value: &JsValue) -> f64;
 }
 
+thread_local! {
+    /// The frame field names, created once: building a JS string per lookup would cost more
+    /// than the lookup itself on the per-frame path.
+    static FRAME_KEYS: [JsValue; 4] = ["event", "channel", "data", "user_id"].map(JsValue::from_str);
+}
+
+/// The JS string for `key`, cached for the four frame fields.
+fn key(key: &str) -> JsValue {
+    let cached = match key {
+        "event" => 0,
+        "channel" => 1,
+        "data" => 2,
+        "user_id" => 3,
+        _ => return JsValue::from_str(key),
+    };
+    FRAME_KEYS.with(|keys| keys[cached].clone())
+}
+
 impl Payload for JsValue {
     fn parse_json(text: &str) -> Option<Self> {
         json_parse(&JsValue::from_str(text)).ok()
@@ -39,7 +57,7 @@ impl Payload for JsValue {
         if !self.is_object() {
             return None;
         }
-        Reflect::get(self, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
+        Reflect::get(self, &self::key(key)).ok().filter(|v| !v.is_undefined())
     }
     fn as_text(&self) -> Option<String> {
         self.as_string()
