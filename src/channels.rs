@@ -77,11 +77,11 @@ pub enum Subscription {
     Pending,
     /// Confirmed by the server.
     Subscribed,
-    /// Failed. Retried on the next connection, on a new `subscribe`, and (for transient
-    /// failures: network, timeout, 5xx) by itself at `retry_at`.
+    /// Failed. Retried on the next connection, on request, and (for transient failures:
+    /// network, timeout, 5xx) by itself at `retry_at`.
     Failed {
-        /// Why.
-        error: ChannelError,
+        /// Why (boxed: a rare state should not make every channel bigger).
+        error: Box<ChannelError>,
         /// When it is retried by itself, if it is.
         retry_at: Option<Millis>,
     },
@@ -108,8 +108,8 @@ pub enum KeyState<P> {
     None,
     /// A key that opened messages (or has not failed yet).
     Ready {
-        /// The key.
-        key: SharedSecret,
+        /// The key (boxed: only encrypted channels have one).
+        key: Box<SharedSecret>,
         /// True once this key came from a refresh after a failure; a second failure then
         /// drops the event instead of refreshing again.
         refreshed: bool,
@@ -123,11 +123,9 @@ pub enum KeyState<P> {
     },
 }
 
-/// One channel the app asked for.
+/// One channel the app asked for (its name is the key of the engine's channel map).
 #[derive(Clone, Debug)]
 pub struct Channel<P> {
-    /// The full name.
-    pub name: String,
     /// Its kind.
     pub kind: ChannelKind,
     /// Its subscription.
@@ -139,14 +137,13 @@ pub struct Channel<P> {
     /// Consecutive transient failures, for the retry backoff.
     pub failures: u32,
     /// The last `subscription_count` the server reported.
-    pub subscription_count: Option<u64>,
+    pub subscription_count: Option<u32>,
 }
 
 impl<P: Clone> Channel<P> {
     /// A new channel waiting for a connection.
     pub fn new(name: &str) -> Self {
         Channel {
-            name: name.to_owned(),
             kind: ChannelKind::of(name),
             state: Subscription::Waiting,
             members: Members::default(),

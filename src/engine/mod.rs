@@ -297,7 +297,12 @@ impl<P: Payload> Engine<P> {
 
     /// The next output to perform, in order.
     pub fn poll_output(&mut self) -> Option<Output<P>> {
-        self.outputs.pop_front()
+        let output = self.outputs.pop_front();
+        // A burst (e.g. resubscribing thousands of channels) must not pin its peak capacity.
+        if output.is_none() && self.outputs.capacity() > 256 {
+            self.outputs.shrink_to(16);
+        }
+        output
     }
 
     /// The connection state.
@@ -339,13 +344,13 @@ impl<P: Payload> Engine<P> {
     }
 
     /// The last `subscription_count` reported for `channel`.
-    pub fn subscription_count(&self, channel: &str) -> Option<u64> {
+    pub fn subscription_count(&self, channel: &str) -> Option<u32> {
         self.channels.get(channel).and_then(|c| c.subscription_count)
     }
 
     /// Names of the channels the app asked for (excluding internal ones).
     pub fn channel_names(&self) -> impl Iterator<Item = &str> {
-        self.channels.values().filter(|c| c.kind != crate::channels::ChannelKind::ServerToUser).map(|c| c.name.as_str())
+        self.channels.iter().filter(|(_, c)| c.kind != crate::channels::ChannelKind::ServerToUser).map(|(name, _)| name.as_str())
     }
 
     /// Number of channels held (including the internal user channel).

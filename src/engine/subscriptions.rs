@@ -165,7 +165,7 @@ impl<P: Payload> Engine<P> {
                 }
             }
             ChannelKind::Encrypted => match granted.shared_secret.as_deref().map(SharedSecret::from_base64) {
-                Some(Ok(key)) => channel.key = KeyState::Ready { key, refreshed: false },
+                Some(Ok(key)) => channel.key = KeyState::Ready { key: Box::new(key), refreshed: false },
                 _ => {
                     let error = invalid("no valid shared_secret: the backend needs an encryption master key");
                     self.fail_channel(now, name, error);
@@ -193,7 +193,7 @@ impl<P: Payload> Engine<P> {
         };
         let retry_at = transient.then(|| now + self.options.reconnect.bound(channel.failures));
         channel.failures = channel.failures.saturating_add(1);
-        channel.state = Subscription::Failed { error: error.clone(), retry_at };
+        channel.state = Subscription::Failed { error: Box::new(error.clone()), retry_at };
         self.pending_order.retain(|n| n != name);
         self.refresh_channel_retry();
         self.outputs.push_back(Output::ChannelError(error));
@@ -217,9 +217,9 @@ impl<P: Payload> Engine<P> {
         }
         let due: Vec<String> = self
             .channels
-            .values()
-            .filter(|c| matches!(c.state, Subscription::Failed { retry_at: Some(t), .. } if t <= now))
-            .map(|c| c.name.clone())
+            .iter()
+            .filter(|(_, c)| matches!(c.state, Subscription::Failed { retry_at: Some(t), .. } if t <= now))
+            .map(|(name, _)| name.clone())
             .collect();
         for name in &due {
             if let Some(channel) = self.channels.get_mut(name) {
@@ -275,7 +275,7 @@ impl<P: Payload> Engine<P> {
             "pusher_internal:subscription_count" => {
                 if let Some(name) = channel {
                     if let Some(ch) = self.channels.get_mut(&name) {
-                        ch.subscription_count = data.get("subscription_count").and_then(|c| c.as_number()).map(|c| c as u64);
+                        ch.subscription_count = data.get("subscription_count").and_then(|c| c.as_number()).map(|c| c as u32);
                         self.outputs.push_back(Output::Event { channel: name, event: "pusher:subscription_count".into(), data, user_id: None });
                     }
                 }
@@ -443,7 +443,7 @@ impl<P: Payload> Engine<P> {
             AuthOutcome::Granted(granted) => granted.shared_secret.as_deref().and_then(|s| SharedSecret::from_base64(s).ok()),
             AuthOutcome::Failed(_) => None,
         };
-        let Some(key) = key else {
+        let Some(key) = key.map(Box::new) else {
             channel.key = KeyState::None;
             for (event, _, _) in queued {
                 let reason = DecryptError::BadSharedSecret;
