@@ -60,8 +60,14 @@ pub fn decode_frame<P: Payload>(frame: &P) -> Result<InboundFrame<P>, FrameError
     if !frame.is_object() {
         return Err(FrameError::MissingEvent);
     }
-    let event = frame.get("event").and_then(|v| v.as_text()).ok_or(FrameError::MissingEvent)?;
-    let channel = match frame.get("channel") {
+    decode_fields(frame.get("event"), frame.get("channel"), frame.get("data"), frame.get("user_id"))
+}
+
+/// Decodes a frame from its four fields (`None` when absent). The one place where the
+/// frame rules live; [`decode_frame`] and the browser's fast path both end here.
+pub fn decode_fields<P: Payload>(event: Option<P>, channel: Option<P>, data: Option<P>, user_id: Option<P>) -> Result<InboundFrame<P>, FrameError> {
+    let event = event.and_then(|v| v.as_text()).ok_or(FrameError::MissingEvent)?;
+    let channel = match channel {
         None => None,
         Some(value) => match value.as_text() {
             Some(name) => Some(name),
@@ -69,7 +75,7 @@ pub fn decode_frame<P: Payload>(frame: &P) -> Result<InboundFrame<P>, FrameError
             None => return Err(FrameError::WrongType("channel")),
         },
     };
-    let user_id = match frame.get("user_id") {
+    let user_id = match user_id {
         None => None,
         Some(value) => match value.as_id() {
             Some(id) => Some(id),
@@ -78,7 +84,7 @@ pub fn decode_frame<P: Payload>(frame: &P) -> Result<InboundFrame<P>, FrameError
         },
     };
     // A string `data` is parsed once more; a string that is not JSON stays as it is.
-    let data = match frame.get("data") {
+    let data = match data {
         None => P::null(),
         Some(value) if value.is_string() => value.parse_string().unwrap_or(value),
         Some(value) => value,

@@ -22,7 +22,7 @@ use crate::connection::ConnectionStatus;
 use crate::engine::{AuthOutcome, Engine, Output, SocketHandle, UserAuthOutcome};
 use crate::error::{ConnectionError, Diagnostic};
 use crate::listeners::{ListenerId, Registry};
-use crate::protocol::{decode_frame, FrameError};
+use crate::protocol::FrameError;
 use crate::Millis;
 
 /// Reserved listener names (they cannot collide with Pusher event names).
@@ -219,7 +219,7 @@ impl Shared {
                     console_debug("echo-wasm <-", &text);
                 }
                 let frame = match super::payload::json_parse(&text) {
-                    Ok(value) => decode_frame(&value),
+                    Ok(value) => super::payload::decode_js_frame(&value),
                     Err(_) => Err(FrameError::NotJson),
                 };
                 core.engine.handle_frame(now, socket, frame);

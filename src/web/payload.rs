@@ -5,6 +5,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::payload::Payload;
+use crate::protocol::{decode_fields, FrameError, InboundFrame};
 
 #[wasm_bindgen]
 extern "C" {
@@ -22,22 +23,30 @@ extern "C" {
     pub fn js_number(value: &JsValue) -> f64;
 }
 
-thread_local! {
-    /// The frame field names, created once: building a JS string per lookup would cost more
-    /// than the lookup itself on the per-frame path.
-    static FRAME_KEYS: [JsValue; 4] = ["event", "channel", "data", "user_id"].map(JsValue::from_str);
+#[wasm_bindgen]
+extern "C" {
+    /// A parsed frame object, read with plain property getters (no key strings, no
+    /// `Reflect` try/catch on the per-frame path).
+    pub type RawFrame;
+    #[wasm_bindgen(method, getter, structural)]
+    fn event(this: &RawFrame) -> JsValue;
+    #[wasm_bindgen(method, getter, structural)]
+    fn channel(this: &RawFrame) -> JsValue;
+    #[wasm_bindgen(method, getter, structural)]
+    fn data(this: &RawFrame) -> JsValue;
+    #[wasm_bindgen(method, getter, structural)]
+    fn user_id(this: &RawFrame) -> JsValue;
 }
 
-/// The JS string for `key`, cached for the four frame fields.
-fn key(key: &str) -> JsValue {
-    let cached = match key {
-        "event" => 0,
-        "channel" => 1,
-        "data" => 2,
-        "user_id" => 3,
-        _ => return JsValue::from_str(key),
-    };
-    FRAME_KEYS.with(|keys| keys[cached].clone())
+/// Decodes a frame parsed by `JSON.parse`: the fast path of [`crate::protocol::decode_frame`],
+/// with the same rules ([`crate::protocol::decode_fields`]).
+pub fn decode_js_frame(value: &JsValue) -> Result<InboundFrame<JsValue>, FrameError> {
+    if !Payload::is_object(value) {
+        return Err(FrameError::MissingEvent);
+    }
+    let frame: &RawFrame = value.unchecked_ref();
+    let present = |v: JsValue| if v.is_undefined() { None } else { Some(v) };
+    decode_fields(present(frame.event()), present(frame.channel()), present(frame.data()), present(frame.user_id()))
 }
 
 impl Payload for JsValue {
@@ -57,7 +66,7 @@ impl Payload for JsValue {
         if !self.is_object() {
             return None;
         }
-        Reflect::get(self, &self::key(key)).ok().filter(|v| !v.is_undefined())
+        Reflect::get(self, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
     }
     fn as_text(&self) -> Option<String> {
         self.as_string()
