@@ -28,6 +28,8 @@
 //! `web/notify.rs` shows desktop notifications. `api/` is the Echo-compatible JS facade
 //! (`Echo`, `Channel`, `Connector`, options, `diagnose()`).
 
+#![warn(missing_docs)]
+
 pub mod channels;
 pub mod connection;
 pub mod encryption;
