@@ -1,6 +1,7 @@
 // Dev/test backend standing in for a Laravel app: sessions + CSRF, bearer tokens,
 // POST /broadcasting/auth and /broadcasting/user-auth with channels.php-like rules, CORS for
-// loopback origins, test-only endpoints under /test/ and optional static file serving.
+// loopback origins, test-only endpoints under /test/, the demo's API under /api/ (see
+// www/README.md) and optional static file serving with an SPA fallback.
 // Configured only by environment variables (see the README section "Test harness").
 // Never expose this server beyond 127.0.0.1: it has no real security.
 
@@ -30,6 +31,9 @@ const cfg = {
   }),
   // scripts/harness path: enables POST /test/sockudo/{kill,start,restart}.
   harnessScript: env.HARNESS_SCRIPT || null,
+  // Where browsers reach the WebSocket server (GET /api/config); default: PUSHER_HOST/PORT.
+  publicWsHost: env.PUBLIC_WS_HOST || env.PUSHER_HOST || '127.0.0.1',
+  publicWsPort: Number(env.PUBLIC_WS_PORT || env.PUSHER_PORT || 6001),
 };
 
 const pusher = new Pusher({
@@ -191,6 +195,20 @@ function serveStatic(req, res, pathname) {
   return true;
 }
 
+// Single-page app: a browser navigation (Accept: text/html) to an unknown extension-less path
+// that is no API/auth/test route gets STATIC_DIR/index.html, so client-side routes survive a
+// reload. Asset requests (with an extension) and fetch() calls still get a 404.
+function serveSpaFallback(req, res, pathname) {
+  if (!cfg.staticDir || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  if (!(req.headers.accept || '').includes('text/html')) return false;
+  if (/^\/(api|test|broadcasting)(\/|$)/.test(pathname) || /%|\.\.|\.[^/]*$/.test(pathname)) return false;
+  const index = path.join(cfg.staticDir, 'index.html');
+  if (!fs.existsSync(index)) return false;
+  res.writeHead(200, { 'Content-Type': MIME['.html'], 'Cache-Control': 'no-cache' });
+  if (req.method === 'HEAD') res.end(); else fs.createReadStream(index).pipe(res);
+  return true;
+}
+
 // ---- broadcasting auth --------------------------------------------------------------------
 async function broadcastingAuth(req, res, kind) {
   const body = await readBody(req);
@@ -298,6 +316,161 @@ async function testRoute(req, res, pathname, url) {
   return sendError(res, 404);
 }
 
+// ---- demo API (AutoERP live, www/) ---------------------------------------------------------
+// What a Laravel app's controllers would do: act within the logged-in user's tenant and
+// broadcast events (`broadcastAs` names, hence the leading dot on the client) to its channels.
+// Every route needs a session cookie (+ X-CSRF-TOKEN on writes) or a bearer token.
+const SEED = {
+  1: [
+    ['BRK-001', 'Brake pads (front)', 42, 10, 39.9],
+    ['OIL-5W30', 'Engine oil 5W-30, 5 l', 18, 8, 34.5],
+    ['FLT-AIR', 'Air filter', 25, 6, 12.75],
+    ['BAT-70', 'Battery 70 Ah', 7, 4, 119],
+  ],
+  2: [
+    ['TYR-205', 'Tyre 205/55 R16', 64, 16, 79],
+    ['WPR-600', 'Wiper blade 600 mm', 30, 10, 14.2],
+    ['SPK-IR', 'Spark plug (iridium)', 120, 24, 9.6],
+  ],
+};
+const catalogue = new Map(); // tenant id -> Map(sku -> product)
+function productsOf(tenantId) {
+  let products = catalogue.get(tenantId);
+  if (!products) {
+    products = new Map((SEED[tenantId] || []).map(([sku, name, stock, threshold, price]) =>
+      [sku, { sku, name, stock, threshold, price, updated_at: new Date().toISOString() }]));
+    catalogue.set(tenantId, products);
+  }
+  return products;
+}
+
+const TEXT_MAX = 200;
+function text(value, field, { required = false } = {}) {
+  if (value === undefined || value === null || value === '') {
+    if (required) throw new ValidationError(`The ${field} field is required.`);
+    return undefined;
+  }
+  const s = String(value).trim();
+  if (!s && required) throw new ValidationError(`The ${field} field is required.`);
+  if (s.length > TEXT_MAX) throw new ValidationError(`The ${field} field must not be greater than ${TEXT_MAX} characters.`);
+  return s;
+}
+function int(value, field, { min = -1e9, max = 1e9, required = false } = {}) {
+  if (value === undefined || value === null || value === '') {
+    if (required) throw new ValidationError(`The ${field} field is required.`);
+    return undefined;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ValidationError(`The ${field} field must be an integer between ${min} and ${max}.`);
+  return n;
+}
+function money(value, field) {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1e7) throw new ValidationError(`The ${field} field must be a positive number.`);
+  return Math.round(n * 100) / 100;
+}
+class ValidationError extends Error {}
+
+const inventoryChannel = (t) => `private-tenant.${t}.inventory`;
+const alertsChannel = (t) => `private-tenant.${t}.stock-alerts`;
+const notificationsChannel = (t) => `private-tenant.${t}.notifications`;
+const by = (user) => ({ id: user.id, name: user.name });
+const broadcast = (channel, event, data) => pusher.trigger(channel, event, data);
+
+async function demoRoute(req, res, pathname) {
+  const route = `${req.method} ${pathname}`;
+  if (route === 'GET /api/config') {
+    // Public settings only: the app secret and the encryption master key never leave the server.
+    return send(res, 200, { broadcaster: 'reverb', key: cfg.key, wsHost: cfg.publicWsHost,
+      wsPort: cfg.publicWsPort, wssPort: cfg.publicWsPort, forceTLS: false });
+  }
+  const who = authenticate(req, { csrf: req.method !== 'GET' && req.method !== 'HEAD' });
+  if (who.error) return sendError(res, who.error);
+  const user = who.user;
+  const tenant = user.tenant_id;
+  const products = productsOf(tenant);
+  try {
+    if (route === 'GET /api/users') {
+      return send(res, 200, [...USERS.values()].filter((u) => u.tenant_id === tenant));
+    }
+    if (route === 'GET /api/products') return send(res, 200, [...products.values()]);
+    if (route === 'POST /api/notify') {
+      const b = await readBody(req);
+      const target = USERS.get(Number(b.user_id));
+      // Only colleagues: a user of another tenant is as good as unknown.
+      if (!target || target.tenant_id !== tenant) return send(res, 422, { message: 'The selected user is invalid.' });
+      const notification = {
+        id: crypto.randomUUID(), type: 'App\\Notifications\\DemoMessage',
+        title: text(b.title, 'title', { required: true }),
+        message: text(b.message, 'message') ?? '', from: by(user),
+      };
+      await broadcast(`private-App.Models.User.${target.id}`,
+        'Illuminate\\Notifications\\Events\\BroadcastNotificationCreated', notification);
+      return send(res, 200, notification);
+    }
+    if (route === 'POST /api/products') {
+      const b = await readBody(req);
+      const name = text(b.name, 'name', { required: true });
+      let sku = text(b.sku, 'sku');
+      if (sku && !/^[A-Za-z0-9._-]{1,32}$/.test(sku)) throw new ValidationError('The sku field format is invalid.');
+      sku = sku ? sku.toUpperCase() : `SKU-${crypto.randomBytes(3).toString('hex').toUpperCase()}`;
+      if (products.has(sku)) return send(res, 422, { message: 'The sku has already been taken.' });
+      const product = { sku, name, stock: int(b.stock, 'stock', { min: 0 }) ?? 0,
+        threshold: int(b.threshold, 'threshold', { min: 0 }) ?? 5, price: money(b.price, 'price') ?? 0,
+        updated_at: new Date().toISOString() };
+      products.set(sku, product);
+      await broadcast(inventoryChannel(tenant), 'product.created', { product, by: by(user) });
+      await broadcast(inventoryChannel(tenant), 'inventory.update', { product, change: 'created', by: by(user) });
+      return send(res, 201, product);
+    }
+    let m;
+    if (req.method === 'PATCH' && (m = /^\/api\/products\/([^/]+)$/.exec(pathname))) {
+      let sku;
+      try { sku = decodeURIComponent(m[1]); } catch { return sendError(res, 404); }
+      const product = products.get(sku);
+      if (!product) return sendError(res, 404);
+      const b = await readBody(req);
+      const changes = { name: text(b.name, 'name'), price: money(b.price, 'price'),
+        threshold: int(b.threshold, 'threshold', { min: 0 }) };
+      for (const [k, v] of Object.entries(changes)) if (v !== undefined) product[k] = v;
+      product.updated_at = new Date().toISOString();
+      await broadcast(inventoryChannel(tenant), 'product.updated', { product, by: by(user) });
+      await broadcast(inventoryChannel(tenant), 'inventory.update', { product, change: 'updated', by: by(user) });
+      return send(res, 200, product);
+    }
+    if (route === 'POST /api/stock/adjust') {
+      const b = await readBody(req);
+      const product = products.get(String(b.sku || ''));
+      if (!product) return send(res, 422, { message: 'The selected sku is invalid.' });
+      const delta = int(b.delta, 'delta', { min: -100000, max: 100000, required: true });
+      const previous = product.stock;
+      product.stock = Math.max(0, previous + delta);
+      product.updated_at = new Date().toISOString();
+      const reason = text(b.reason, 'reason') ?? (delta < 0 ? 'Sold' : 'Restocked');
+      const adjusted = { sku: product.sku, name: product.name, previous, stock: product.stock,
+        delta: product.stock - previous, threshold: product.threshold, reason, by: by(user),
+        at: product.updated_at };
+      await broadcast(alertsChannel(tenant), 'stock.adjusted', adjusted);
+      await broadcast(inventoryChannel(tenant), 'inventory.update', { product, change: 'stock', by: by(user) });
+      const low = product.stock < product.threshold && product.stock < previous;
+      if (low) {
+        await broadcast(alertsChannel(tenant), 'stock.low', { ...adjusted, id: crypto.randomUUID() });
+        await broadcast(notificationsChannel(tenant), 'notification.created', {
+          id: crypto.randomUUID(), type: 'stock.low', title: `Low stock: ${product.name}`,
+          message: `${product.stock} left of ${product.sku} (threshold ${product.threshold}), after ${user.name}: ${reason}.`,
+          at: product.updated_at,
+        });
+      }
+      return send(res, 200, { product, low });
+    }
+  } catch (err) {
+    if (err instanceof ValidationError) return send(res, 422, { message: err.message });
+    throw err;
+  }
+  return sendError(res, 404);
+}
+
 // ---- router -------------------------------------------------------------------------------
 async function handle(req, res) {
   cors(req, res);
@@ -332,8 +505,17 @@ async function handle(req, res) {
     const who = authenticate(req, { csrf: false });
     return who.error ? sendError(res, who.error) : send(res, 200, who.user);
   }
+  if (route === 'GET /api/session') {
+    // What a Laravel page would render: the user and the session's CSRF token (for a reload).
+    // A guest gets {user: null} (not a 401) so the sign-in page loads without a console error.
+    const who = authenticate(req, { csrf: false });
+    if (who.error) return send(res, 200, { user: null, csrf_token: null });
+    return send(res, 200, { user: who.user, csrf_token: who.session ? who.session.csrf : null });
+  }
+  if (p.startsWith('/api/')) return demoRoute(req, res, p);
   if (p.startsWith('/test/')) return testRoute(req, res, p, url);
   if (serveStatic(req, res, p)) return;
+  if (serveSpaFallback(req, res, p)) return;
   return sendError(res, 404);
 }
 

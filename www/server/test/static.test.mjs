@@ -44,3 +44,14 @@ test('missing files and path traversal are 404', async () => {
   assert.equal((await fetch(`${base}/..%2f..%2fetc%2fpasswd`)).status, 404);
   assert.equal((await fetch(`${base}/pkg/..%2f..%2f..%2fetc%2fhostname`)).status, 404);
 });
+
+test('SPA fallback: browser navigations to unknown routes get index.html, nothing else does', async () => {
+  const nav = await fetch(`${base}/inventory/BAT-70`, { headers: { Accept: 'text/html,application/xhtml+xml' } });
+  assert.equal(nav.status, 200);
+  assert.match(await nav.text(), /<title>demo<\/title>/);
+  assert.equal((await fetch(`${base}/inventory/BAT-70`)).status, 404); // fetch() without Accept: text/html
+  for (const p of ['/nope.js', '/api/nope', '/test/nope', '/broadcasting/nope', '/..%2f..%2fetc%2fpasswd']) {
+    const r = await fetch(`${base}${p}`, { headers: { Accept: 'text/html' } });
+    assert.notEqual(r.status, 200, p);
+  }
+});
