@@ -41,7 +41,8 @@ extern "C" {
 /// Decodes a frame parsed by `JSON.parse`: the fast path of [`crate::protocol::decode_frame`],
 /// with the same rules ([`crate::protocol::decode_fields`]).
 pub fn decode_js_frame(value: &JsValue) -> Result<InboundFrame<JsValue>, FrameError> {
-    if !Payload::is_object(value) {
+    // An array passes this check but has no string `event`, so it is refused below.
+    if !value.is_object() {
         return Err(FrameError::MissingEvent);
     }
     let frame: &RawFrame = value.unchecked_ref();
