@@ -36,7 +36,7 @@ pub mod encryption;
 pub mod engine;
 pub mod error;
 pub mod event_name;
-mod fast_map;
+pub(crate) mod fast_map;
 pub mod listeners;
 pub mod options;
 pub mod payload;

@@ -1,7 +1,8 @@
 //! The listener registry: who is listening to which event on which channel.
 //!
 //! Generic over the listener type `L` (a `js_sys::Function` in the browser, a closure or a
-//! tag in native tests). Lookup goes channel -> event -> listeners through two hash maps, so
+//! tag in native tests). Lookup goes channel -> event -> listeners: a hash map of channels,
+//! then per channel a short vector of events (a map once a channel has more than eight), so
 //! the cost of dispatching one frame does not grow with the number of channels or of
 //! listeners on other events. Every registration returns a [`ListenerId`] that undoes it;
 //! the Echo-style removals (`stopListening(event, cb?)`, `stopListeningToAll(cb?)`) take a
@@ -17,26 +18,110 @@ use crate::fast_map::FastMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ListenerId(pub u64);
 
+type List<L> = Vec<(ListenerId, L)>;
+
+/// How many events a channel keeps in a plain vector before switching to a hash map.
+const FEW_EVENTS: usize = 8;
+
+/// One channel's listeners per event: a short vector while the channel has few events (the
+/// usual case, and much smaller than a hash table), a hash map beyond that, so a lookup never
+/// costs more than a few comparisons whatever the number of events.
+enum EventTable<L> {
+    Few(Vec<(String, List<L>)>),
+    Many(FastMap<String, List<L>>),
+}
+
+impl<L> EventTable<L> {
+    fn get(&self, event: &str) -> Option<&List<L>> {
+        match self {
+            EventTable::Few(v) => v.iter().find(|(e, _)| e == event).map(|(_, l)| l),
+            EventTable::Many(m) => m.get(event),
+        }
+    }
+
+    fn get_mut(&mut self, event: &str) -> Option<&mut List<L>> {
+        match self {
+            EventTable::Few(v) => v.iter_mut().find(|(e, _)| e == event).map(|(_, l)| l),
+            EventTable::Many(m) => m.get_mut(event),
+        }
+    }
+
+    fn list_for(&mut self, event: &str) -> &mut List<L> {
+        if let EventTable::Few(v) = self {
+            if v.len() >= FEW_EVENTS && !v.iter().any(|(e, _)| e == event) {
+                *self = EventTable::Many(std::mem::take(v).into_iter().collect());
+            }
+        }
+        match self {
+            EventTable::Few(v) => {
+                let at = match v.iter().position(|(e, _)| e == event) {
+                    Some(at) => at,
+                    None => {
+                        v.push((event.to_owned(), Vec::with_capacity(1)));
+                        v.len() - 1
+                    }
+                };
+                &mut v[at].1
+            }
+            EventTable::Many(m) => m.entry(event.to_owned()).or_insert_with(|| Vec::with_capacity(1)),
+        }
+    }
+
+    /// Drops `event`'s list when it is empty.
+    fn prune(&mut self, event: &str) {
+        match self {
+            EventTable::Few(v) => v.retain(|(e, l)| e != event || !l.is_empty()),
+            EventTable::Many(m) => {
+                if m.get(event).is_some_and(Vec::is_empty) {
+                    m.remove(event);
+                }
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            EventTable::Few(v) => v.is_empty(),
+            EventTable::Many(m) => m.is_empty(),
+        }
+    }
+
+    fn lists_mut(&mut self) -> Box<dyn Iterator<Item = (&String, &mut List<L>)> + '_> {
+        match self {
+            EventTable::Few(v) => Box::new(v.iter_mut().map(|(e, l)| (&*e, l))),
+            EventTable::Many(m) => Box::new(m.iter_mut()),
+        }
+    }
+
+    fn total(&self) -> usize {
+        match self {
+            EventTable::Few(v) => v.iter().map(|(_, l)| l.len()).sum(),
+            EventTable::Many(m) => m.values().map(Vec::len).sum(),
+        }
+    }
+}
+
 struct ChannelListeners<L> {
-    by_event: FastMap<String, Vec<(ListenerId, L)>>,
-    all: Vec<(ListenerId, L)>,
+    events: EventTable<L>,
+    all: List<L>,
 }
 
 impl<L> Default for ChannelListeners<L> {
     fn default() -> Self {
-        ChannelListeners { by_event: FastMap::default(), all: Vec::new() }
+        ChannelListeners { events: EventTable::Few(Vec::new()), all: Vec::new() }
     }
 }
 
 impl<L> ChannelListeners<L> {
     fn is_empty(&self) -> bool {
-        self.by_event.is_empty() && self.all.is_empty()
+        self.events.is_empty() && self.all.is_empty()
     }
 }
 
 /// Listeners per channel and event.
 pub struct Registry<L> {
-    channels: FastMap<String, ChannelListeners<L>>,
+    /// Boxed per channel so the map's buckets stay small while it grows.
+    channels: FastMap<String, Box<ChannelListeners<L>>>,
     count: usize,
     next_id: u64,
 }
@@ -64,7 +149,7 @@ impl<L: Clone> Registry<L> {
     pub fn add(&mut self, channel: &str, event: &str, listener: L) -> ListenerId {
         let id = self.issue_id();
         let entry = self.channels.entry(channel.to_owned()).or_default();
-        entry.by_event.entry(event.to_owned()).or_default().push((id, listener));
+        entry.events.list_for(event).push((id, listener));
         id
     }
 
@@ -84,7 +169,7 @@ impl<L: Clone> Registry<L> {
             found = true;
         } else {
             let mut emptied = None;
-            for (event, list) in entry.by_event.iter_mut() {
+            for (event, list) in entry.events.lists_mut() {
                 if let Some(at) = list.iter().position(|(i, _)| *i == id) {
                     list.remove(at);
                     found = true;
@@ -95,7 +180,7 @@ impl<L: Clone> Registry<L> {
                 }
             }
             if let Some(event) = emptied {
-                entry.by_event.remove(&event);
+                entry.events.prune(&event);
             }
         }
         if entry.is_empty() {
@@ -111,13 +196,11 @@ impl<L: Clone> Registry<L> {
     /// with `|_| true`). Returns how many were removed.
     pub fn remove_event(&mut self, channel: &str, event: &str, matches: impl Fn(&L) -> bool) -> usize {
         let Some(entry) = self.channels.get_mut(channel) else { return 0 };
-        let Some(list) = entry.by_event.get_mut(event) else { return 0 };
+        let Some(list) = entry.events.get_mut(event) else { return 0 };
         let before = list.len();
         list.retain(|(_, l)| !matches(l));
         let removed = before - list.len();
-        if list.is_empty() {
-            entry.by_event.remove(event);
-        }
+        entry.events.prune(event);
         if entry.is_empty() {
             self.channels.remove(channel);
         }
@@ -141,26 +224,26 @@ impl<L: Clone> Registry<L> {
     /// Removes every listener of `channel` (on leave).
     pub fn clear_channel(&mut self, channel: &str) -> usize {
         let Some(entry) = self.channels.remove(channel) else { return 0 };
-        let removed = entry.all.len() + entry.by_event.values().map(Vec::len).sum::<usize>();
+        let removed = entry.all.len() + entry.events.total();
         self.count -= removed;
         removed
     }
 
     /// True when anything listens to `event` on `channel` (specifically or to all).
     pub fn has_listeners(&self, channel: &str, event: &str) -> bool {
-        self.channels.get(channel).is_some_and(|c| !c.all.is_empty() || c.by_event.contains_key(event))
+        self.channels.get(channel).is_some_and(|c| !c.all.is_empty() || c.events.get(event).is_some())
     }
 
     /// True when `event` on `channel` has listeners of its own (listen-to-all ones aside).
     pub fn has_event_listeners(&self, channel: &str, event: &str) -> bool {
-        self.channels.get(channel).is_some_and(|c| c.by_event.contains_key(event))
+        self.channels.get(channel).is_some_and(|c| c.events.get(event).is_some())
     }
 
     /// Copies the listeners for `event` on `channel` into `out` (specific ones first, then
     /// listen-to-all ones), so that dispatch can call them while they change the registry.
     pub fn collect(&self, channel: &str, event: &str, out: &mut Vec<L>) {
         if let Some(entry) = self.channels.get(channel) {
-            if let Some(list) = entry.by_event.get(event) {
+            if let Some(list) = entry.events.get(event) {
                 out.extend(list.iter().map(|(_, l)| l.clone()));
             }
         }
@@ -217,6 +300,27 @@ mod tests {
         assert!(!r.has_listeners("ch", "f"));
         assert_eq!(got(&r, "other", "e"), vec!["d"]);
         assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn many_events_on_one_channel_switch_to_a_map_and_keep_working() {
+        let mut r = Registry::new();
+        let ids: Vec<ListenerId> = (0..20).map(|i| r.add("ch", &format!("e{i}"), i)).collect();
+        for i in 0..20 {
+            assert_eq!(got_n(&r, "ch", &format!("e{i}")), vec![i]);
+        }
+        assert!(r.remove("ch", ids[7]));
+        assert!(got_n(&r, "ch", "e7").is_empty());
+        assert_eq!(r.remove_event("ch", "e3", |_| true), 1);
+        assert_eq!(r.len(), 18);
+        assert_eq!(r.clear_channel("ch"), 18);
+        assert!(r.is_empty());
+    }
+
+    fn got_n(r: &Registry<i32>, c: &str, e: &str) -> Vec<i32> {
+        let mut v = Vec::new();
+        r.collect(c, e, &mut v);
+        v
     }
 
     #[test]

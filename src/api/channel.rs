@@ -1,8 +1,10 @@
 //! A channel as JS sees it: Echo's `listen`/`stopListening`/`whisper`/`notification`,
 //! presence's `here`/`joining`/`leaving`, plus `off()` and a members view.
 //!
-//! A `Channel` is a light handle (the shared client and a name): `echo.private('x')` twice
-//! gives two handles on one subscription and one set of listeners.
+//! A `Channel` is a light handle (the shared client and a name). As in laravel-echo, the
+//! client hands out one handle per channel: `echo.private('x') === echo.private('x')`, and
+//! every chainable method returns that same object (no new wrapper per call). Leaving the
+//! channel forgets the handle; the next `echo.private('x')` makes a new one.
 
 use std::rc::Rc;
 
@@ -21,33 +23,58 @@ pub struct Channel {
     name: String,
 }
 
-/// Unsubscribes `name` and forgets its listeners.
+/// Unsubscribes `name`, forgets its listeners and its handle.
 pub(crate) fn leave(shared: &Rc<Shared>, name: &str) {
     shared.listeners.borrow_mut().clear_channel(name);
+    shared.channel_handles.borrow_mut().remove(name);
     shared.command(|engine, now| engine.unsubscribe(now, name));
 }
 
+/// Registers `callback` for `event` (Echo naming) on `channel`; `{desktop: true}` in
+/// `options` also marks it for desktop notifications.
+pub(crate) fn listen(shared: &Rc<Shared>, channel: &str, event: &str, callback: Function, options: &JsValue) {
+    let name = format_event_name(shared.namespace.as_deref(), event);
+    let desktop = options.is_object() && js_sys::Reflect::get(options, &"desktop".into()).ok().and_then(|d| d.as_bool()) == Some(true);
+    if desktop {
+        shared.add_listener(channel, &desktop_mark(&name), callback.clone());
+    }
+    shared.add_listener(channel, &name, callback);
+}
+
+/// The JS handle of `name`: the cached one, else a new one (cached when `cache`).
+fn handle_of(shared: &Rc<Shared>, name: &str, cache: bool) -> JsValue {
+    if let Some(handle) = shared.channel_handles.borrow().get(name) {
+        return handle.clone();
+    }
+    let handle = JsValue::from(Channel { shared: shared.clone(), name: name.to_owned() });
+    if cache {
+        shared.channel_handles.borrow_mut().insert(name.to_owned(), handle.clone());
+    }
+    handle
+}
+
 impl Channel {
-    /// Subscribes (if needed) and returns a handle. Throws on an invalid name.
-    pub(crate) fn open(shared: &Rc<Shared>, name: String) -> Result<Channel, JsValue> {
+    /// Subscribes (if needed) and returns the channel's handle. Throws on an invalid name.
+    pub(crate) fn open(shared: &Rc<Shared>, name: String) -> Result<JsValue, JsValue> {
         shared.command(|engine, now| engine.subscribe(now, &name)).map_err(|e| errors::throwable(&e))?;
-        Ok(Channel { shared: shared.clone(), name })
+        Ok(handle_of(shared, &name, true))
     }
 
-    fn handle(&self) -> Channel {
-        Channel { shared: self.shared.clone(), name: self.name.clone() }
+    /// This channel's handle, for chaining (a left channel's stale handle is not re-cached).
+    fn handle(&self) -> JsValue {
+        handle_of(&self.shared, &self.name, false)
     }
 
     fn event_name(&self, event: &str) -> String {
         format_event_name(self.shared.namespace.as_deref(), event)
     }
 
-    fn add(&self, event: &str, callback: Function) -> Channel {
+    fn add(&self, event: &str, callback: Function) -> JsValue {
         self.shared.add_listener(&self.name, event, callback);
         self.handle()
     }
 
-    fn remove(&self, event: &str, callback: Option<Function>) -> Channel {
+    fn remove(&self, event: &str, callback: Option<Function>) -> JsValue {
         let mut listeners = self.shared.listeners.borrow_mut();
         let mark = desktop_mark(event);
         for name in [event, mark.as_str()] {
@@ -79,31 +106,27 @@ impl Channel {
     /// Listens to `event` (Echo naming: `.inventory.update` verbatim, `OrderShipped` in the
     /// namespace). The callback gets `(data, {user_id}?)`. With `{desktop: true}` as third
     /// argument the event also raises a desktop notification (see `desktopNotifications`).
-    pub fn listen(&self, event: &str, callback: Function, options: JsValue) -> Result<Channel, JsValue> {
-        let name = self.event_name(event);
-        let desktop = options.is_object() && js_sys::Reflect::get(&options, &"desktop".into()).ok().and_then(|d| d.as_bool()) == Some(true);
-        if desktop {
-            self.shared.add_listener(&self.name, &desktop_mark(&name), callback.clone());
-        }
-        Ok(self.add(&name, callback))
+    pub fn listen(&self, event: &str, callback: Function, options: JsValue) -> Result<JsValue, JsValue> {
+        listen(&self.shared, &self.name, event, callback, &options);
+        Ok(self.handle())
     }
 
     /// Listens to every event: the callback gets `(eventName, data)`.
     #[wasm_bindgen(js_name = listenToAll)]
-    pub fn listen_to_all(&self, callback: Function) -> Channel {
+    pub fn listen_to_all(&self, callback: Function) -> JsValue {
         self.shared.listeners.borrow_mut().add_all(&self.name, callback);
         self.handle()
     }
 
     /// Stops `callback` (or every listener) for `event`.
     #[wasm_bindgen(js_name = stopListening)]
-    pub fn stop_listening(&self, event: &str, callback: Option<Function>) -> Channel {
+    pub fn stop_listening(&self, event: &str, callback: Option<Function>) -> JsValue {
         self.remove(&self.event_name(event), callback)
     }
 
     /// Stops `callback` (or every listen-to-all listener).
     #[wasm_bindgen(js_name = stopListeningToAll)]
-    pub fn stop_listening_to_all(&self, callback: Option<Function>) -> Channel {
+    pub fn stop_listening_to_all(&self, callback: Option<Function>) -> JsValue {
         let mut listeners = self.shared.listeners.borrow_mut();
         match callback {
             Some(cb) => listeners.remove_all_listeners(&self.name, |l| JsValue::from(l) == JsValue::from(&cb)),
@@ -114,29 +137,29 @@ impl Channel {
     }
 
     /// Calls `callback()` each time the subscription succeeds (again after reconnects).
-    pub fn subscribed(&self, callback: Function) -> Channel {
+    pub fn subscribed(&self, callback: Function) -> JsValue {
         self.add(slot::SUBSCRIBED, callback)
     }
 
     /// Calls `callback({type, status, code, message})` when the subscription fails.
-    pub fn error(&self, callback: Function) -> Channel {
+    pub fn error(&self, callback: Function) -> JsValue {
         self.add(slot::ERROR, callback)
     }
 
     /// Listens to Laravel notifications (`BroadcastNotificationCreated`).
-    pub fn notification(&self, callback: Function) -> Channel {
+    pub fn notification(&self, callback: Function) -> JsValue {
         self.add(NOTIFICATION_EVENT, callback)
     }
 
     /// Stops `callback` (or every notification listener).
     #[wasm_bindgen(js_name = stopListeningForNotification)]
-    pub fn stop_listening_for_notification(&self, callback: Option<Function>) -> Channel {
+    pub fn stop_listening_for_notification(&self, callback: Option<Function>) -> JsValue {
         self.remove(NOTIFICATION_EVENT, callback)
     }
 
     /// Sends `client-{event}` to the other members. Throws an `EchoError` (nothing sent)
     /// on a public or encrypted channel, before the subscription, over 10 KB or over 10/s.
-    pub fn whisper(&self, event: &str, data: JsValue) -> Result<Channel, JsValue> {
+    pub fn whisper(&self, event: &str, data: JsValue) -> Result<JsValue, JsValue> {
         let name = format!("client-{event}");
         self.shared.command(|engine, now| engine.trigger(now, &self.name, &name, &data)).map_err(|e| errors::throwable(&e))?;
         Ok(self.handle())
@@ -144,34 +167,34 @@ impl Channel {
 
     /// Listens to whispers named `event`.
     #[wasm_bindgen(js_name = listenForWhisper)]
-    pub fn listen_for_whisper(&self, event: &str, callback: Function) -> Channel {
+    pub fn listen_for_whisper(&self, event: &str, callback: Function) -> JsValue {
         self.add(&format!("client-{event}"), callback)
     }
 
     /// Stops `callback` (or every listener) for whispers named `event`.
     #[wasm_bindgen(js_name = stopListeningForWhisper)]
-    pub fn stop_listening_for_whisper(&self, event: &str, callback: Option<Function>) -> Channel {
+    pub fn stop_listening_for_whisper(&self, event: &str, callback: Option<Function>) -> JsValue {
         self.remove(&format!("client-{event}"), callback)
     }
 
     /// Presence: `callback(users)` with everyone here, after each (re)subscription.
-    pub fn here(&self, callback: Function) -> Channel {
+    pub fn here(&self, callback: Function) -> JsValue {
         self.add(slot::HERE, callback)
     }
 
     /// Presence: `callback(user)` when someone joins.
-    pub fn joining(&self, callback: Function) -> Channel {
+    pub fn joining(&self, callback: Function) -> JsValue {
         self.add(slot::JOINING, callback)
     }
 
     /// Presence: `callback(user)` when someone leaves.
-    pub fn leaving(&self, callback: Function) -> Channel {
+    pub fn leaving(&self, callback: Function) -> JsValue {
         self.add(slot::LEAVING, callback)
     }
 
     /// Undoes `subscribed`, `error`, `here`, `joining` or `leaving`: `off('here', cb)` removes
     /// one callback, `off('here')` all of that kind.
-    pub fn off(&self, kind: &str, callback: Option<Function>) -> Result<Channel, JsValue> {
+    pub fn off(&self, kind: &str, callback: Option<Function>) -> Result<JsValue, JsValue> {
         let slot = match kind {
             "subscribed" => slot::SUBSCRIBED,
             "error" => slot::ERROR,
@@ -214,7 +237,7 @@ impl Channel {
 
     /// Subscribes again after a failure (e.g. once the user has logged in); does nothing on a
     /// channel that is subscribed or on its way.
-    pub fn subscribe(&self) -> Channel {
+    pub fn subscribe(&self) -> JsValue {
         self.shared.command(|engine, now| engine.retry_subscription(now, &self.name));
         self.handle()
     }

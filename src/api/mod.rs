@@ -83,23 +83,23 @@ impl Echo {
     }
 
     /// A public channel (subscribed on first use).
-    pub fn channel(&self, name: &str) -> Result<Channel, JsValue> {
+    pub fn channel(&self, name: &str) -> Result<JsValue, JsValue> {
         Channel::open(&self.shared, name.to_owned())
     }
 
     /// `private-{name}`.
-    pub fn private(&self, name: &str) -> Result<Channel, JsValue> {
+    pub fn private(&self, name: &str) -> Result<JsValue, JsValue> {
         Channel::open(&self.shared, format!("private-{name}"))
     }
 
     /// `private-encrypted-{name}`.
     #[wasm_bindgen(js_name = encryptedPrivate)]
-    pub fn encrypted_private(&self, name: &str) -> Result<Channel, JsValue> {
+    pub fn encrypted_private(&self, name: &str) -> Result<JsValue, JsValue> {
         Channel::open(&self.shared, format!("private-encrypted-{name}"))
     }
 
     /// `presence-{name}`.
-    pub fn join(&self, name: &str) -> Result<Channel, JsValue> {
+    pub fn join(&self, name: &str) -> Result<JsValue, JsValue> {
         Channel::open(&self.shared, format!("presence-{name}"))
     }
 
@@ -126,8 +126,10 @@ impl Echo {
     }
 
     /// `echo.listen(channel, event, callback)`: listens on a public channel.
-    pub fn listen(&self, channel: &str, event: &str, callback: Function) -> Result<Channel, JsValue> {
-        self.channel(channel)?.listen(event, callback, JsValue::UNDEFINED)
+    pub fn listen(&self, channel: &str, event: &str, callback: Function) -> Result<JsValue, JsValue> {
+        let handle = Channel::open(&self.shared, channel.to_owned())?;
+        channel::listen(&self.shared, channel, event, callback, &JsValue::UNDEFINED);
+        Ok(handle)
     }
 
     /// The socket id while connected, else `undefined`.

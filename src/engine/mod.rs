@@ -246,7 +246,9 @@ pub struct Engine<P: Payload> {
     host_index: usize,
     attempts: u32,
     connecting_since: Option<Millis>,
-    channels: FastMap<String, Channel<P>>,
+    /// Boxed: the map's buckets stay small, so growing it for thousands of channels does
+    /// not copy (and briefly double) every channel's state.
+    channels: FastMap<String, Box<Channel<P>>>,
     /// Channels whose `pusher:subscribe` is out, oldest first (to attribute channel-less
     /// errors).
     pending_order: VecDeque<String>,

@@ -23,7 +23,7 @@ impl<P: Payload> Engine<P> {
         if self.channels.contains_key(name) {
             return Ok(());
         }
-        self.channels.insert(name.to_owned(), Channel::new(name));
+        self.channels.insert(name.to_owned(), Box::new(Channel::new(name)));
         self.start_subscription(now, name);
         Ok(())
     }

@@ -99,7 +99,7 @@ impl<P: Payload> Engine<P> {
         };
         self.user.signed_in = Some(id.clone());
         let channel = format!("#server-to-user-{id}");
-        self.channels.insert(channel.clone(), Channel::new(&channel));
+        self.channels.insert(channel.clone(), Box::new(Channel::new(&channel)));
         self.start_subscription(now, &channel);
         self.outputs.push_back(Output::SignedIn { user_data });
     }

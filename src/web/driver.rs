@@ -141,6 +141,8 @@ pub struct Shared {
     scratch: RefCell<Vec<Function>>,
     /// Desktop notifications.
     pub desktop: RefCell<Desktop>,
+    /// The JS handle of each channel the app holds (one object per channel, as in Echo).
+    pub channel_handles: RefCell<crate::fast_map::FastMap<String, JsValue>>,
     me: Weak<Shared>,
 }
 
@@ -165,6 +167,7 @@ impl Shared {
             running: Cell::new(false),
             scratch: RefCell::new(Vec::new()),
             desktop: RefCell::new(Desktop::new(desktop)),
+            channel_handles: RefCell::new(Default::default()),
             me: me.clone(),
         });
         let browser = BrowserEvents::attach(shared.me.clone());
@@ -549,6 +552,9 @@ impl Shared {
         let mut core = self.core.borrow_mut();
         core.timer = None;
         core.browser = None;
+        drop(core);
+        // The handles point back at this value: clearing them lets everything be freed.
+        self.channel_handles.borrow_mut().clear();
     }
 
     /// The bytes waiting in the socket's send buffer.

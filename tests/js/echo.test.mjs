@@ -349,3 +349,18 @@ test('axios interceptor and withSocketId add X-Socket-ID', async () => {
   assert.equal(result.fetch, result.id);
   await page.context().close();
 });
+
+test('one handle per channel, as in laravel-echo: the same object back, chaining returns it', async () => {
+  const page = await openPage(browser);
+  const same = await page.evaluate(() => {
+    window.echo = window.makeEcho({ bearerToken: 'token-user-1' });
+    const a = window.echo.private('tenant.1.inventory');
+    const b = window.echo.private('tenant.1.inventory');
+    const chained = a.listen('.x', () => {}).error(() => {}).subscribed(() => {});
+    window.echo.leave('tenant.1.inventory');
+    const c = window.echo.private('tenant.1.inventory');
+    return { identical: a === b, chained: chained === a, afterLeave: c !== a, name: c.name };
+  });
+  assert.deepEqual(same, { identical: true, chained: true, afterLeave: true, name: 'private-tenant.1.inventory' });
+  await page.context().close();
+});
