@@ -79,7 +79,8 @@ export function start(cmd, args, { cwd = ROOT, env = process.env, log } = {}) {
   let out = '';
   const waiters = new Set();
   const onData = (chunk) => {
-    out += chunk;
+    // Tools colour their output when CI is set (picocolors): match on the plain text.
+    out += String(chunk).replace(/\x1b\[[0-9;]*m/g, '');
     if (log) fs.appendFileSync(log, chunk);
     for (const w of waiters) w();
   };
