@@ -90,7 +90,7 @@ codes! {
     DECRYPT_FAILED = "decrypt_failed": "An encrypted event could not be opened, even with a fresh key; it was dropped."
         => "The backend's encryption master key changed or differs between processes: keep PUSHER_APP_ENCRYPTION_MASTER_KEY the same everywhere.";
     INVALID_CHANNEL = "invalid_channel": "A channel name has characters outside [A-Za-z0-9_-=@,.;] or is too long."
-        => "Use only the allowed characters and at most 164 characters (200 on Sockudo).";
+        => "Use only the allowed characters and at most 164 characters (hosted Pusher); Sockudo apps configured from environment variables accept 100 (set `maxChannelNameLength: 100`).";
     CLIENT_EVENT_INVALID = "client_event_invalid": "A whisper/client event was refused before sending."
         => "Whisper only on subscribed private or presence channels (not encrypted), keep payloads under 10 KB and at most 10 per second.";
     SIGNIN_FAILED = "signin_failed": "User sign-in (`signin()`) failed."

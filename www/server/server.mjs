@@ -111,7 +111,7 @@ function channelRule(user, channel) {
 // ---- faults -------------------------------------------------------------------------------
 // channel ('*' = any, '#user-auth' = user authentication) -> { fault, times, ms }
 const FAULTS = ['401', '403', '419', '500', 'html', 'invalid-json', 'missing-auth',
-  'wrong-secret', 'slow', 'hang', 'none'];
+  'wrong-secret', 'wrong-key', 'slow', 'hang', 'none'];
 const faults = new Map();
 function takeFault(channel) {
   for (const k of [channel, '*']) {
@@ -225,8 +225,9 @@ async function broadcastingAuth(req, res, kind) {
     else sendError(res, status);
   };
 
-  // Normal Laravel-like behaviour; `signer` lets `wrong-secret` swap the key.
-  const respond = (signer = pusher) => {
+  // Normal Laravel-like behaviour; `signer` lets `wrong-secret` swap the signing secret and
+  // `transform` lets `wrong-key` hand out a shared_secret that is not the channel's.
+  const respond = (signer = pusher, transform = (payload) => payload) => {
     if (who.error) return finish(who.error);
     if (!/^\d+\.\d+$/.test(socketId)) return finish(422, null, {
       type: 'application/json', body: JSON.stringify({ message: 'Invalid socket id.' }) });
@@ -238,7 +239,7 @@ async function broadcastingAuth(req, res, kind) {
     const rule = channelRule(user, channel);
     if (!rule) return finish(403);
     const presence = rule === true ? undefined : { user_id: String(user.id), user_info: rule };
-    return finish(200, signer.authorizeChannel(socketId, channel, presence));
+    return finish(200, transform(signer.authorizeChannel(socketId, channel, presence)));
   };
 
   const f = takeFault(channel);
@@ -251,6 +252,8 @@ async function broadcastingAuth(req, res, kind) {
     case 'invalid-json': return finish(200, null, { type: 'application/json', body: '{nope' });
     case 'missing-auth': return finish(200, {});
     case 'wrong-secret': return respond(wrongPusher);
+    case 'wrong-key': return respond(pusher, (p) => (p.shared_secret
+      ? { ...p, shared_secret: crypto.randomBytes(32).toString('base64') } : p));
     case 'slow': return setTimeout(respond, f.ms ?? 15000);
     case 'hang':
       logAuth({ ...entry, status: null, fault: 'hang' });
