@@ -71,7 +71,10 @@ impl<P: Payload> Engine<P> {
     /// Command: start connecting (no-op when already connecting or connected).
     pub fn connect(&mut self, now: Millis) -> Result<(), ConfigError> {
         if let Err(error) = self.options.validate() {
-            self.fail_config(&error);
+            // Invalid options: `failed`, nothing retried; the caller reports the error.
+            if self.state.can_become(ConnectionState::Failed) {
+                self.set_state(ConnectionState::Failed);
+            }
             return Err(error);
         }
         if self.wanted && !matches!(self.state, ConnectionState::Failed) {

@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 
 use crate::channels::{Channel, Subscription};
 use crate::connection::{ConnectionState, ConnectionStatus};
-use crate::error::{AuthFailure, ChannelError, ConfigError, ConnectionError, SigninError};
+use crate::error::{AuthFailure, ChannelError, ConnectionError, SigninError};
 use crate::fast_map::FastMap;
 use crate::options::Options;
 use crate::payload::Payload;
@@ -446,11 +446,4 @@ impl<P: Payload> Engine<P> {
         }
     }
 
-    /// Reports a configuration error: state `failed`, nothing retried.
-    fn fail_config(&mut self, error: &ConfigError) {
-        let _ = error;
-        if self.state.can_become(ConnectionState::Failed) {
-            self.set_state(ConnectionState::Failed);
-        }
-    }
 }

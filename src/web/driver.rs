@@ -57,8 +57,6 @@ pub mod slot {
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = performance, js_name = now)]
-    fn performance_now() -> f64;
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     fn console_warn(message: &str);
     #[wasm_bindgen(js_namespace = console, js_name = error)]
@@ -67,9 +65,20 @@ extern "C" {
     fn console_debug(prefix: &str, message: &JsValue);
 }
 
-/// The monotonic clock the engine runs on.
+thread_local! {
+    static LAST_NOW: Cell<Millis> = const { Cell::new(0) };
+}
+
+/// The clock the engine runs on: `Date.now()` made monotonic (a wall clock set back holds
+/// time still until it catches up). Not `performance.now()`: in Chromium that costs ~150 ns
+/// a call against ~45 ns, and the clock is read for every frame.
 pub fn now() -> Millis {
-    performance_now().max(0.0) as Millis
+    let wall = js_sys::Date::now().max(0.0) as Millis;
+    LAST_NOW.with(|last| {
+        let now = wall.max(last.get());
+        last.set(now);
+        now
+    })
 }
 
 /// Something that happened at the edge.
