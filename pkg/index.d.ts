@@ -77,8 +77,11 @@ export interface EchoOptions {
   unavailableTimeout?: number;
   /** echo-wasm: authorization request timeout, ms (default 10000). */
   authTimeout?: number;
-  /** echo-wasm: reconnect backoff (full jitter): first retry within `baseMs` (1000), doubling up to `maxMs` (30000). */
-  reconnect?: { baseMs?: number; maxMs?: number };
+  /**
+   * echo-wasm: reconnect backoff, every wait uniformly random up to its bound (full jitter):
+   * the first retry after a drop within `firstMs` (250), then `baseMs` (1000), doubling up to `maxMs` (30000).
+   */
+  reconnect?: { firstMs?: number; baseMs?: number; maxMs?: number };
   /** echo-wasm: longest channel name accepted (default 164). */
   maxChannelNameLength?: number;
   /** echo-wasm: log protocol traffic to the console. */

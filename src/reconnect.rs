@@ -1,15 +1,20 @@
 //! The reconnect policy: exponential backoff with full jitter, and what each close code means.
 //!
 //! pusher-js retries after a fixed second and never jitters, so a fleet of tabs reconnects
-//! in lockstep after a server restart. Here attempt `n` waits a uniformly random time in
-//! `[0, min(max, base * 2^n)]` ("full jitter"); the first retry comes within `base` (1 s).
+//! in lockstep after a server restart. Here every wait is uniformly random in `[0, bound]`
+//! ("full jitter"): the first retry after a drop comes quickly (bound `first`, 250 ms: most
+//! drops are a restart or a network blip that is already over), then the bounds are `base`
+//! (1 s), doubling, capped at `max` (30 s). A fleet is still spread over the window instead
+//! of arriving in lockstep.
 //! The random source is injected so tests are deterministic. The attempt counter resets once
 //! a connection has stayed up for `stable_after_ms`.
 
 /// Backoff settings (all configurable from JS as `reconnect: {baseMs, maxMs}`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackoffConfig {
-    /// Upper bound of the first retry delay.
+    /// Upper bound of the first retry delay after a drop.
+    pub first_ms: u64,
+    /// Upper bound of the second retry delay; it doubles from there.
     pub base_ms: u64,
     /// Cap of the delay bound.
     pub max_ms: u64,
@@ -19,14 +24,17 @@ pub struct BackoffConfig {
 
 impl Default for BackoffConfig {
     fn default() -> Self {
-        BackoffConfig { base_ms: 1_000, max_ms: 30_000, stable_after_ms: 30_000 }
+        BackoffConfig { first_ms: 250, base_ms: 1_000, max_ms: 30_000, stable_after_ms: 30_000 }
     }
 }
 
 impl BackoffConfig {
     /// The upper bound of the delay before retry number `attempt` (0-based).
     pub fn bound(&self, attempt: u32) -> u64 {
-        let factor = 1u64.checked_shl(attempt.min(62)).unwrap_or(u64::MAX);
+        if attempt == 0 {
+            return self.first_ms.min(self.base_ms).min(self.max_ms).max(1);
+        }
+        let factor = 1u64.checked_shl((attempt - 1).min(62)).unwrap_or(u64::MAX);
         self.base_ms.saturating_mul(factor).min(self.max_ms).max(1)
     }
 
@@ -101,10 +109,12 @@ mod tests {
     fn bounds_double_and_cap() {
         let c = BackoffConfig::default();
         let bounds: Vec<u64> = (0..8).map(|n| c.bound(n)).collect();
-        assert_eq!(bounds, vec![1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+        assert_eq!(bounds, vec![250, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
         assert_eq!(c.bound(500), 30000);
-        assert_eq!(c.delay(3, 0.5), 4000);
-        assert_eq!(c.delay(0, f64::NAN), 500);
+        assert_eq!(c.delay(3, 0.5), 2000);
+        assert_eq!(c.delay(0, f64::NAN), 125);
+        let short = BackoffConfig { first_ms: 250, base_ms: 100, max_ms: 400, stable_after_ms: 1 };
+        assert_eq!(short.bound(0), 100, "the first bound never exceeds base");
     }
 
     #[test]

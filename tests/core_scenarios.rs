@@ -109,10 +109,12 @@ fn unavailable_after_ten_seconds_of_connecting_then_connected() {
     let mut sim = Sim::new();
     let start = sim.now;
     sim.connect();
-    while sim.now < start + 5_000 {
+    // Three failed attempts take at most 0.25 + 1 + 2 s of backoff.
+    for _ in 0..3 {
         sim.server_close(1006);
         sim.wait_for_attempt();
     }
+    assert!(sim.now <= start + 3_250);
     assert_eq!(sim.state(), S::Connecting);
     sim.server_close(1006);
     sim.advance(start + 9_999 - sim.now);
@@ -259,7 +261,7 @@ fn backoff_is_jittered_doubling_and_capped() {
 
 #[test]
 fn backoff_is_configurable() {
-    let config = BackoffConfig { base_ms: 100, max_ms: 400, stable_after_ms: 1_000 };
+    let config = BackoffConfig { first_ms: 50, base_ms: 100, max_ms: 400, stable_after_ms: 1_000 };
     let delays = failing_delays(9, config, 10);
     assert!(delays.iter().all(|d| *d <= 400), "{delays:?}");
     assert!(delays[0] <= 100);

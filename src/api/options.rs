@@ -162,6 +162,9 @@ pub fn read(options: &JsValue, page_is_https: bool) -> Result<EchoConfig, Option
         engine.auth_timeout_ms = ms as u64;
     }
     if let Some(reconnect) = get(options, "reconnect") {
+        if let Some(ms) = number(&reconnect, "firstMs")? {
+            engine.reconnect.first_ms = ms as u64;
+        }
         if let Some(ms) = number(&reconnect, "baseMs")? {
             engine.reconnect.base_ms = ms as u64;
         }
