@@ -179,7 +179,12 @@ export async function startProxy(targetPort, { port: listenPort = 0 } = {}) {
   await new Promise((resolve, reject) => { server.once('error', reject); server.listen(listenPort, '127.0.0.1', resolve); });
   const port = server.address().port;
   const cut = () => { const n = pairs.size; for (const p of [...pairs]) { p.client.resetAndDestroy(); p.upstream.resetAndDestroy(); pairs.delete(p); } return n; };
-  const stop = () => new Promise((resolve) => { cut(); server.close(() => resolve()); });
+  // server.close() waits for every connection to end; give it 2 s, never hang a caller on it.
+  const stop = () => new Promise((resolve) => {
+    cut();
+    const timer = setTimeout(resolve, 2000);
+    server.close(() => { clearTimeout(timer); resolve(); });
+  });
   onCleanup(() => { cut(); server.close(); });
   return {
     port, cut, stop,
