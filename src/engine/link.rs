@@ -24,9 +24,9 @@ pub(super) enum Link {
     /// No socket; a retry is due at `retry_at` when the app wants a connection.
     Idle { retry_at: Option<Millis> },
     /// Asked the edge to open `socket`; give up at `deadline`.
-    Opening { socket: SocketHandle, deadline: Millis, url: String },
+    Opening { socket: SocketHandle, deadline: Millis },
     /// Open, waiting for `pusher:connection_established` until `deadline`.
-    Handshaking { socket: SocketHandle, deadline: Millis, url: String, refused_code: Option<u16> },
+    Handshaking { socket: SocketHandle, deadline: Millis, refused_code: Option<u16> },
     /// Connected.
     Connected(Live),
 }
@@ -101,10 +101,9 @@ impl<P: Payload> Engine<P> {
 
     /// Input: the socket opened.
     pub fn handle_open(&mut self, now: Millis, socket: SocketHandle) {
-        if let Link::Opening { socket: current, url, .. } = &self.link {
-            if *current == socket {
-                let url = url.clone();
-                self.link = Link::Handshaking { socket, deadline: now + self.options.connect_timeout_ms, url, refused_code: None };
+        if let Link::Opening { socket: current, .. } = self.link {
+            if current == socket {
+                self.link = Link::Handshaking { socket, deadline: now + self.options.connect_timeout_ms, refused_code: None };
                 self.deadline_changed = true;
             }
         }
@@ -184,26 +183,25 @@ impl<P: Payload> Engine<P> {
         let previous = std::mem::replace(&mut self.link, Link::Idle { retry_at: None });
         self.deadline_changed = true;
         self.drop_connection_state();
-        let (code, url, lasted) = match previous {
-            Link::Opening { url, .. } => {
-                let key = self.options.key.clone();
-                self.outputs.push_back(Output::Error(ConnectionError::Unreachable { url, key }));
+        let (code, lasted) = match previous {
+            Link::Opening { .. } => {
+                self.outputs.push_back(Output::Error(ConnectionError::Unreachable { url: self.last_url(), key: self.options.key.clone() }));
                 self.after_drop(now, CloseAction::Normal, 0);
                 return;
             }
             // A refusal announced by `pusher:error` counts even when the close code is generic.
-            Link::Handshaking { url, refused_code, .. } => {
+            Link::Handshaking { refused_code, .. } => {
                 let code = match refused_code {
                     Some(c) if (4000..5000).contains(&c) && !(4000..5000).contains(&code) => c,
                     _ => code,
                 };
                 if !(4000..5000).contains(&code) {
                     let key = self.options.key.clone();
-                    self.outputs.push_back(Output::Error(ConnectionError::HandshakeClosed { url: url.clone(), key, code }));
+                    self.outputs.push_back(Output::Error(ConnectionError::HandshakeClosed { url: self.last_url(), key, code }));
                 }
-                (code, url, 0)
+                (code, 0)
             }
-            Link::Connected(live) => (code, self.stats.last_url.clone().unwrap_or_default(), now.saturating_sub(live.since)),
+            Link::Connected(live) => (code, now.saturating_sub(live.since)),
             Link::Idle { .. } => return,
         };
         let action = close_action(code);
@@ -214,7 +212,6 @@ impl<P: Payload> Engine<P> {
                     reason: reason.to_owned(),
                     key: self.options.key.clone(),
                 }));
-                let _ = url;
                 self.wanted = false;
                 self.connecting_since = None;
                 self.set_state(ConnectionState::Failed);
@@ -253,15 +250,14 @@ impl<P: Payload> Engine<P> {
     pub(super) fn link_timeout(&mut self, now: Millis) {
         match &mut self.link {
             Link::Idle { retry_at: Some(at) } if *at <= now && self.wanted => self.open_socket(now),
-            Link::Opening { deadline, url, .. } if *deadline <= now => {
-                let url = url.clone();
-                let key = self.options.key.clone();
+            Link::Opening { deadline, .. } if *deadline <= now => {
+                let (url, key) = (self.last_url(), self.options.key.clone());
                 self.outputs.push_back(Output::Error(ConnectionError::Unreachable { url, key }));
                 self.close_socket(3000, "connect timeout");
                 self.after_drop(now, CloseAction::Normal, 0);
             }
-            Link::Handshaking { deadline, url, .. } if *deadline <= now => {
-                let url = url.clone();
+            Link::Handshaking { deadline, .. } if *deadline <= now => {
+                let url = self.last_url();
                 self.outputs.push_back(Output::Error(ConnectionError::HandshakeTimeout { url }));
                 self.close_socket(3000, "handshake timeout");
                 self.after_drop(now, CloseAction::Normal, 0);
@@ -281,6 +277,11 @@ impl<P: Payload> Engine<P> {
             },
             _ => {}
         }
+    }
+
+    /// The URL of the current (last) attempt, for error messages.
+    fn last_url(&self) -> String {
+        self.stats.last_url.clone().unwrap_or_default()
     }
 
     /// Closes the current socket, if any, and forgets it.
@@ -309,7 +310,7 @@ impl<P: Payload> Engine<P> {
         self.next_socket = self.next_socket.wrapping_add(1);
         let url = self.options.url(self.tls, self.host_index);
         self.stats.last_url = Some(url.clone());
-        self.link = Link::Opening { socket, deadline: now + self.options.connect_timeout_ms, url: url.clone() };
+        self.link = Link::Opening { socket, deadline: now + self.options.connect_timeout_ms };
         self.deadline_changed = true;
         self.outputs.push_back(Output::OpenSocket { socket, url });
     }

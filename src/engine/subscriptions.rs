@@ -390,14 +390,12 @@ impl<P: Payload> Engine<P> {
     }
 
     fn open_encrypted(&mut self, now: Millis, name: String, event: String, data: P, user_id: Option<String>) {
-        let socket_id = match &self.link {
-            Link::Connected(live) => live.socket_id.clone(),
-            _ => return,
-        };
         let Some(channel) = self.channels.get_mut(&name) else { return };
-        match &mut channel.key {
+        // Every outcome but a key refresh is settled here; a refresh needs the engine again.
+        let first_queued = match &mut channel.key {
             KeyState::None => {
                 self.outputs.push_back(Output::ChannelError(ChannelError::NoKeyYet { channel: name, event }));
+                return;
             }
             KeyState::Refreshing { queued, .. } => {
                 if queued.len() < MAX_QUEUED_WHILE_REFRESHING {
@@ -406,31 +404,30 @@ impl<P: Payload> Engine<P> {
                     let reason = DecryptError::Rejected;
                     self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
                 }
+                return;
             }
             KeyState::Ready { key, refreshed } => match open_with(key, &data) {
                 Ok(plain) => {
                     *refreshed = false;
                     self.outputs.push_back(Output::Event { channel: name, event, data: plain, user_id });
+                    return;
                 }
-                Err(DecryptError::Malformed) => {
-                    let reason = DecryptError::Malformed;
+                // A malformed event is not a key problem; a refreshed key that fails again is final.
+                Err(reason) if reason == DecryptError::Malformed || *refreshed => {
                     self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
+                    return;
                 }
-                Err(reason) if *refreshed => {
-                    self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
-                }
-                Err(_) => {
-                    // The key may have rotated: fetch a fresh one once, then retry.
-                    let request = self.next_request;
-                    self.next_request += 1;
-                    channel.key = KeyState::Refreshing { request, queued: vec![(event, data, user_id)] };
-                    let deadline = self.options.auth_timeout_ms;
-                    self.auth_requests.insert(request, super::AuthRequest { purpose: AuthPurpose::KeyRefresh(name.clone()), deadline: now + deadline });
-                    self.deadline_changed = true;
-                    self.outputs.push_back(Output::Authorize { request, socket_id, channel: name });
-                }
+                Err(_) => (event, data, user_id),
             },
+        };
+        // The key may have rotated: fetch a fresh one once, then retry the queued events.
+        let Link::Connected(live) = &self.link else { return };
+        let socket_id = live.socket_id.clone();
+        let request = self.add_auth_request(now, AuthPurpose::KeyRefresh(name.clone()));
+        if let Some(channel) = self.channels.get_mut(&name) {
+            channel.key = KeyState::Refreshing { request, queued: vec![first_queued] };
         }
+        self.outputs.push_back(Output::Authorize { request, socket_id, channel: name });
     }
 
     fn finish_key_refresh(&mut self, request: u64, name: &str, outcome: AuthOutcome) {
