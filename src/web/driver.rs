@@ -145,6 +145,8 @@ pub struct Shared {
     pub listeners: RefCell<Registry<Function>>,
     /// Echo's namespace for event names (`App.Events`), `None` when disabled.
     pub namespace: Option<String>,
+    /// The namespace as it appears in event names (`App\\Events`), for `listenToAll`.
+    namespace_prefix: Option<String>,
     queue: RefCell<VecDeque<Input>>,
     running: Cell<bool>,
     scratch: RefCell<Vec<Function>>,
@@ -171,6 +173,7 @@ impl Shared {
                 debug,
             }),
             listeners: RefCell::new(Registry::new()),
+            namespace_prefix: namespace.as_ref().map(|ns| ns.replace('.', "\\")),
             namespace,
             queue: RefCell::new(VecDeque::new()),
             running: Cell::new(false),
@@ -422,6 +425,14 @@ impl Shared {
         let mut listeners = std::mem::take(&mut *self.scratch.borrow_mut());
         self.listeners.borrow().collect(channel, event, &mut listeners);
         let any = !listeners.is_empty();
+        self.call_each(&mut listeners, channel, event, args);
+        *self.scratch.borrow_mut() = listeners;
+        any
+    }
+
+    /// Calls (and drains) `listeners` with `args`; a listener that throws is reported and the
+    /// others still run.
+    fn call_each(&self, listeners: &mut Vec<Function>, channel: &str, event: &str, args: &[&JsValue]) {
         for listener in listeners.drain(..) {
             let result = match args {
                 [] => listener.call0(&JsValue::UNDEFINED),
@@ -432,8 +443,6 @@ impl Shared {
                 self.listener_threw(channel, event, &thrown);
             }
         }
-        *self.scratch.borrow_mut() = listeners;
-        any
     }
 
     /// Delivers a channel event: its listeners get `(data, {user_id}?)`, listen-to-all
@@ -442,30 +451,20 @@ impl Shared {
         let mut listeners = std::mem::take(&mut *self.scratch.borrow_mut());
         self.listeners.borrow().collect(channel, event, &mut listeners);
         if !listeners.is_empty() {
-            let meta = user_id.map(|id| {
-                let meta = Object::new();
-                set(&meta, "user_id", &JsValue::from_str(&id));
-                JsValue::from(meta)
-            });
-            for listener in listeners.drain(..) {
-                let result = match &meta {
-                    Some(meta) => listener.call2(&JsValue::UNDEFINED, data, meta),
-                    None => listener.call1(&JsValue::UNDEFINED, data),
-                };
-                if let Err(thrown) = result {
-                    self.listener_threw(channel, event, &thrown);
+            match user_id {
+                Some(id) => {
+                    let meta = Object::new();
+                    set(&meta, "user_id", &JsValue::from_str(&id));
+                    self.call_each(&mut listeners, channel, event, &[data, &meta]);
                 }
+                None => self.call_each(&mut listeners, channel, event, &[data]),
             }
         }
         if !event.starts_with("pusher:") {
             self.listeners.borrow().collect_all(channel, &mut listeners);
             if !listeners.is_empty() {
                 let name = JsValue::from_str(&self.name_for_all_listeners(event));
-                for listener in listeners.drain(..) {
-                    if let Err(thrown) = listener.call2(&JsValue::UNDEFINED, &name, data) {
-                        self.listener_threw(channel, event, &thrown);
-                    }
-                }
+                self.call_each(&mut listeners, channel, event, &[&name, data]);
             }
         }
         *self.scratch.borrow_mut() = listeners;
@@ -519,9 +518,8 @@ impl Shared {
 
     /// Echo's `listenToAll` naming: strip the namespace, else prefix a `.`.
     fn name_for_all_listeners(&self, event: &str) -> String {
-        if let Some(namespace) = &self.namespace {
-            let namespace = namespace.replace('.', "\\");
-            if let Some(rest) = event.strip_prefix(namespace.as_str()) {
+        if let Some(prefix) = &self.namespace_prefix {
+            if let Some(rest) = event.strip_prefix(prefix.as_str()) {
                 return rest.strip_prefix(['\\', '.']).unwrap_or(rest).to_owned();
             }
         }
