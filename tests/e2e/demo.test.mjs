@@ -2,7 +2,8 @@
 // AutoERP live dashboard in three Chromium contexts: users 1 and 2 of tenant 1, user 3 of
 // tenant 2. Checks presence, tenant isolation of stock alerts, Laravel notifications (bell and
 // a real desktop Notification), text-only rendering of hostile input, and recovery after a
-// Sockudo crash; writes screenshots to artifacts/; and checks Ctrl-C leaves no process behind.
+// Sockudo crash (killed through /test/sockudo/kill, hence ECHO_DEMO_TEST_ROUTES=1); writes
+// screenshots to artifacts/; and checks Ctrl-C leaves no process behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -70,7 +71,7 @@ async function subscriptionCount(channel) {
 before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   ports = { backend: await freePort(), ws: await freePort(), metrics: await freePort() };
-  const env = { ...process.env, ECHO_DEMO_BACKEND_PORT: String(ports.backend), ECHO_DEMO_WS_PORT: String(ports.ws),
+  const env = { ...process.env, ECHO_DEMO_TEST_ROUTES: '1', ECHO_DEMO_BACKEND_PORT: String(ports.backend), ECHO_DEMO_WS_PORT: String(ports.ws),
     ECHO_DEMO_METRICS_PORT: String(ports.metrics), ECHO_DEMO_DIR: DEMO_DIR };
   // Nothing of an enclosing harness (scripts/test) may leak into the demo's.
   for (const k of Object.keys(env)) if (/^(ECHO_TEST_|ECHO_HARNESS_)|^STATIC_(DIR|MOUNTS)$/.test(k)) delete env[k];

@@ -34,6 +34,14 @@ const cfg = {
   // Where browsers reach the WebSocket server (GET /api/config); default: PUSHER_HOST/PORT.
   publicWsHost: env.PUBLIC_WS_HOST || env.PUSHER_HOST || '127.0.0.1',
   publicWsPort: Number(env.PUBLIC_WS_PORT || env.PUSHER_PORT || 6001),
+  // The /test/* endpoints (trigger, faults, auth log, Sockudo kill/start) exist only when the
+  // test harness asks for them; scripts/demo leaves them off.
+  testRoutes: env.ECHO_TEST_ROUTES === '1',
+  // Origins (besides this server's own loopback origins) allowed to make state-changing
+  // requests and to read answers (CORS): "http://host:port" or "http://host:*", comma-separated.
+  allowedOrigins: (env.ECHO_ALLOWED_ORIGINS || '').split(',').map((o) => o.trim()).filter(Boolean),
+  // Host names (besides loopback and HOST) this server answers to (DNS rebinding guard).
+  allowedHosts: (env.ECHO_ALLOWED_HOSTS || '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
 };
 
 const pusher = new Pusher({
@@ -128,10 +136,19 @@ function logAuth(entry) {
   authLog.push({ at: new Date().toISOString(), ...entry });
   if (authLog.length > 200) authLog.shift();
 }
+// Credentials never reach the log (it is readable through GET /test/auth-log): a bearer token
+// or CSRF token is kept as "sha256:" + the first 16 hex digits of its SHA-256, enough for a test
+// to tell which one was sent.
+const redact = (value) => `sha256:${crypto.createHash('sha256').update(String(value)).digest('hex').slice(0, 16)}`;
 function headerSubset(req) {
   const h = {};
   for (const k of ['authorization', 'x-csrf-token', 'x-socket-id', 'x-requested-with',
     'content-type', 'accept', 'origin']) if (req.headers[k] !== undefined) h[k] = req.headers[k];
+  if (h.authorization !== undefined) {
+    const m = /^(\S+)\s+(.*)$/.exec(h.authorization);
+    h.authorization = m ? `${m[1]} ${redact(m[2])}` : redact(h.authorization);
+  }
+  if (h['x-csrf-token'] !== undefined) h['x-csrf-token'] = redact(h['x-csrf-token']);
   h.cookie = SESSION_COOKIE in parseCookies(req);
   return h;
 }
@@ -156,9 +173,46 @@ async function readBody(req) {
   return Object.fromEntries(new URLSearchParams(raw));
 }
 
+// ---- who may talk to this server ----------------------------------------------------------
+// Host: only loopback names (any port: proxies in front of it keep working), HOST and
+// ECHO_ALLOWED_HOSTS. A DNS-rebound page sends its own host name and is refused.
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+function hostAllowed(req) {
+  const host = String(req.headers.host || '').toLowerCase();
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/.exec(host);
+  if (!m) return false;
+  return LOOPBACK_HOSTS.has(m[1]) || m[1] === cfg.host.toLowerCase() || cfg.allowedHosts.includes(m[1]);
+}
+// Origin: this server's own loopback origins, plus ECHO_ALLOWED_ORIGINS ("http://h:p" or "http://h:*").
+function originAllowed(origin) {
+  const own = [...LOOPBACK_HOSTS, cfg.host].map((h) => `http://${h}:${cfg.port}`);
+  if (own.includes(origin)) return true;
+  return cfg.allowedOrigins.some((o) => o === origin ||
+    (o.endsWith(':*') && origin.startsWith(o.slice(0, -1)) && /^\d{1,5}$/.test(origin.slice(o.length - 1))));
+}
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+// A state-changing request (POST, PATCH, ...) from a browser carries Origin: it must be allowed.
+// A request without Origin (curl, Node, server-side) is not a cross-site browser request.
+function crossSiteWrite(req) {
+  if (SAFE_METHODS.has(req.method)) return false;
+  const origin = req.headers.origin;
+  if (origin !== undefined) return !originAllowed(origin);
+  // No Origin but the browser says it is cross-site (old engines omit Origin on some requests).
+  return ['cross-site', 'same-site'].includes(req.headers['sec-fetch-site']);
+}
+// Encoded separators and dot segments in the path are refused outright: nothing here needs them,
+// and decoded they would reach Sockudo's API (/test/channel/%2F..) or the file system.
+function badPath(rawUrl) {
+  const rawPath = String(rawUrl).split('?')[0];
+  if (/%(2f|5c|2e|00)|\\/i.test(rawPath)) return true;
+  if (rawPath.split('/').some((seg) => seg === '..' || seg === '.')) return true;
+  try { decodeURIComponent(rawPath); } catch { return true; }
+  return false;
+}
+
 function cors(req, res) {
   const origin = req.headers.origin;
-  if (!origin || !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(origin)) return;
+  if (!origin || !originAllowed(origin)) return;
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Allow-Credentials', 'true');
   res.setHeader('Vary', 'Origin');
@@ -184,7 +238,7 @@ function serveStatic(req, res, pathname) {
   if (!root) return false;
   const rest = mount ? pathname.slice(mount.prefix.length) || '/' : pathname;
   let file = path.join(root, path.normalize(decodeURIComponent(rest)));
-  if (!file.startsWith(root)) return false;
+  if (file !== root && !file.startsWith(root + path.sep)) return false;
   try { if (fs.statSync(file).isDirectory()) file = path.join(file, 'index.html'); } catch { return false; }
   if (!fs.existsSync(file)) return false;
   res.writeHead(200, {
@@ -275,7 +329,10 @@ async function proxyGet(res, apiPath, params) {
   send(res, 200, await r.json());
 }
 
+// Pusher channel names: letters, digits and _ - = @ , . ; (and # for Laravel's user channel).
+const CHANNEL_NAME = /^[A-Za-z0-9_\-=@,.;#]{1,200}$/;
 async function testRoute(req, res, pathname, url) {
+  if (!cfg.testRoutes) return sendError(res, 404); // not the test harness (e.g. scripts/demo)
   const route = `${req.method} ${pathname}`;
   if (route === 'POST /test/trigger') {
     const b = await readBody(req);
@@ -310,6 +367,7 @@ async function testRoute(req, res, pathname, url) {
   let m;
   if (req.method === 'GET' && (m = /^\/test\/channel\/([^/]+)(\/users)?$/.exec(pathname))) {
     const name = decodeURIComponent(m[1]);
+    if (!CHANNEL_NAME.test(name)) return send(res, 400, { message: 'Invalid channel name.' });
     return proxyGet(res, `/channels/${name}${m[2] || ''}`, Object.fromEntries(url.searchParams));
   }
   if (req.method === 'POST' && (m = /^\/test\/sockudo\/(kill|start|restart)$/.exec(pathname))) {
@@ -476,6 +534,9 @@ async function demoRoute(req, res, pathname) {
 
 // ---- router -------------------------------------------------------------------------------
 async function handle(req, res) {
+  if (!hostAllowed(req)) return send(res, 403, { message: 'Host not allowed.' });
+  if (badPath(req.url)) return send(res, 400, { message: 'Bad path.' });
+  if (crossSiteWrite(req)) return send(res, 403, { message: 'Origin not allowed.' });
   cors(req, res);
   if (req.method === 'OPTIONS') { res.writeHead(204); return res.end(); }
   const url = new URL(req.url, 'http://localhost');
@@ -522,6 +583,7 @@ async function handle(req, res) {
   return sendError(res, 404);
 }
 
+if (cfg.testRoutes) console.log('backend: /test/* endpoints enabled (ECHO_TEST_ROUTES=1)');
 const server = http.createServer((req, res) => {
   handle(req, res).catch((err) => {
     console.error(`${req.method} ${req.url}:`, err);

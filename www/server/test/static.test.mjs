@@ -39,10 +39,10 @@ test('serves index.html, .wasm as application/wasm, .js as JavaScript', async ()
   assert.match((await fetch(`${base}/pkg/app.js`)).headers.get('content-type'), /^text\/javascript/);
 });
 
-test('missing files and path traversal are 404', async () => {
+test('missing files are 404, encoded path traversal is refused (400)', async () => {
   assert.equal((await fetch(`${base}/nope.js`)).status, 404);
-  assert.equal((await fetch(`${base}/..%2f..%2fetc%2fpasswd`)).status, 404);
-  assert.equal((await fetch(`${base}/pkg/..%2f..%2f..%2fetc%2fhostname`)).status, 404);
+  assert.equal((await fetch(`${base}/..%2f..%2fetc%2fpasswd`)).status, 400);
+  assert.equal((await fetch(`${base}/pkg/..%2f..%2f..%2fetc%2fhostname`)).status, 400);
 });
 
 test('SPA fallback: browser navigations to unknown routes get index.html, nothing else does', async () => {
