@@ -98,7 +98,8 @@ test('presence: here, joining and leaving across two pages, and the members view
   const grace = await openPage(browser);
   await ada.evaluate(() => {
     window.echo = window.makeEcho({ bearerToken: 'token-user-1' });
-    window.echo.join('tenant.1.online').here(window.record('here')).joining(window.record('joining')).leaving(window.record('leaving'));
+    window.online = window.echo.join('tenant.1.online');
+    window.online.here(window.record('here')).joining(window.record('joining')).leaving(window.record('leaving'));
   });
   await eventually(async () => (await logged(ada, 'here')).length === 1, 'here on page 1');
   assert.deepEqual((await logged(ada, 'here'))[0][0].map((u) => u.name), ['Ada Lovelace']);
@@ -110,7 +111,7 @@ test('presence: here, joining and leaving across two pages, and the members view
   assert.deepEqual((await logged(ada, 'joining'))[0][0], { id: 2, name: 'Grace Hopper' });
   const hereOnGrace = (await eventually(async () => (await logged(grace, 'here')).length && logged(grace, 'here'), 'here on page 2'))[0][0];
   assert.deepEqual(hereOnGrace.map((u) => u.id).sort(), [1, 2]);
-  const members = await ada.evaluate(() => window.echo.join('tenant.1.online').members);
+  const members = await ada.evaluate(() => window.online.members); // the held handle: join() would create it
   assert.equal(members.count, 2);
   assert.equal(members.me, '1');
   await grace.evaluate(() => window.echo.leave('tenant.1.online'));

@@ -82,10 +82,22 @@ export function waitForStatus(page, status, timeout = 15000, name = 'echo') {
   return eventually(() => page.evaluate(([n]) => window[n] && window[n].connectionStatus(), [name]).then((s) => s === status), `status ${status}`, timeout);
 }
 
-/** Waits until channel `name` in the page is subscribed. */
+/**
+ * The state of channel `name` (full name, e.g. `private-x`) as `diagnose()` reports it, or
+ * 'absent' when the client does not have that channel. Read-only: unlike `echo.channel(name)`,
+ * it never creates (and so never subscribes) the channel it looks at.
+ */
+export function channelState(page, name, echoName = 'echo') {
+  return page.evaluate(([n, e]) => {
+    const c = window[e].diagnose().channels.find((ch) => ch.name === n);
+    return c ? c.state : 'absent';
+  }, [name, echoName]);
+}
+
+/** Waits until channel `name` (full name) in the page is subscribed; never creates it. */
 export function waitForSubscribed(page, name, timeout = 10000, echoName = 'echo') {
   return eventually(
-    () => page.evaluate(([n, e]) => window[e].channel(n).subscriptionState, [name, echoName]).then((s) => s === 'subscribed'),
+    () => channelState(page, name, echoName).then((s) => s === 'subscribed'),
     `${name} subscribed`,
     timeout,
   );

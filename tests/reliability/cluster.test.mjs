@@ -26,7 +26,8 @@ after(async () => {
   await redis?.stop();
 });
 
-const members = (page, name) => page.evaluate((n) => window.echo.join(n).members.members.map((m) => m.id).sort(), name);
+// Read through the handle the page holds: echo.join(name) would create (and join) the channel.
+const members = (page, name) => page.evaluate((n) => window.held[n].members.members.map((m) => m.id).sort(), name);
 
 test('presence members are visible across nodes; node 2 API events reach node 1 clients', async () => {
   const a = await openPage(browser);
@@ -37,7 +38,8 @@ test('presence members are visible across nodes; node 2 API events reach node 1 
         window.got = [];
         window.joined = [];
         window.echo = window.makeEcho({ bearerToken: `token-user-${user}`, wsPort: port });
-        window.echo.join('tenant.1.cluster').joining((u) => window.joined.push(u.id));
+        window.held = { 'tenant.1.cluster': window.echo.join('tenant.1.cluster') };
+        window.held['tenant.1.cluster'].joining((u) => window.joined.push(u.id));
         window.echo.channel('tenant.1.cluster-public').listen('.hello', (d) => window.got.push(['public', d]));
         window.echo.private('tenant.1.cluster').listen('.hello', (d) => window.got.push(['private', d]));
         window.echo.encryptedPrivate('tenant.1.cluster').listen('.hello', (d) => window.got.push(['encrypted', d]));
@@ -93,7 +95,8 @@ test('failover: node 1 killed -> the client moves to node 2 (wsHosts), resubscri
         bearerToken: 'token-user-1', wsHost: undefined, wsHosts: [`127.0.0.1:${p1}`, `127.0.0.1:${p2}`], wsPort: 9,
         reconnect: { baseMs: 300, maxMs: 1000 },
       });
-      window.echo.join('tenant.1.failover').subscribed(() => window.subscribed.presence++)
+      window.held = { 'tenant.1.failover': window.echo.join('tenant.1.failover') };
+      window.held['tenant.1.failover'].subscribed(() => window.subscribed.presence++)
         .listen('.tick', (d) => window.got.push(['presence', d.n]));
       window.echo.private('tenant.1.failover').subscribed(() => window.subscribed.private++)
         .listen('.tick', (d) => window.got.push(['private', d.n]));

@@ -10,7 +10,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openPage, fault, reset, trigger, authLog, eventually, waitForSubscribed, sleep, env,
+  launch, openPage, fault, reset, trigger, authLog, eventually, waitForSubscribed, channelState, sleep, env,
   startProxy, freePort,
 } from './lib.mjs';
 
@@ -61,7 +61,8 @@ async function subscribeTarget(page, name) {
 }
 
 const targetErrors = (page) => page.evaluate(() => window.targetErrors);
-const state = (page, name) => page.evaluate((n) => window.echo.channel(n).subscriptionState, name);
+// Read-only probe (diagnose()): echo.channel(name) would create a lost channel and hide the loss.
+const state = (page, name) => channelState(page, name);
 const authCount = async (channel) => (await authLog()).filter((e) => e.channel === channel).length;
 
 /** Both other channels still get events: triggers one on each and waits for it. */
