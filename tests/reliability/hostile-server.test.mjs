@@ -57,7 +57,8 @@ function stormFor(kind, channel) {
   out.push(['binary frame (random)', crypto.randomBytes(4096), true]);
   if (kind === 'encrypted') {
     const key = sharedSecret(channel);
-    const sealed = seal({ hidden: 1 }, key);
+    // Everything sealed with the channel's key carries RIGHTKEY; only that may be delivered.
+    const sealed = seal({ hidden: 'RIGHTKEY object data' }, key);
     out.push(['bad base64', frame('x', JSON.stringify({ ciphertext: '!!!not base64!!!', nonce: '***' }))]);
     out.push(['wrong nonce length', frame('x', JSON.stringify({ ciphertext: sealed.ciphertext, nonce: crypto.randomBytes(10).toString('base64') }))]);
     out.push(['missing nonce', frame('x', JSON.stringify({ ciphertext: sealed.ciphertext }))]);
@@ -67,10 +68,10 @@ function stormFor(kind, channel) {
     }
     out.push(['sealed, but the plaintext is no JSON', frame('x', JSON.stringify((() => {
       const nonce = crypto.randomBytes(24);
-      return { ciphertext: Buffer.from(nacl.secretbox(Buffer.from('not json'), nonce, key)).toString('base64'), nonce: nonce.toString('base64') };
+      return { ciphertext: Buffer.from(nacl.secretbox(Buffer.from('RIGHTKEY, not json'), nonce, key)).toString('base64'), nonce: nonce.toString('base64') };
     })()))]);
     // The one valid event: sealed with the channel's key. It must be delivered.
-    out.push(['valid sealed event', frame('sealed', JSON.stringify(seal({ ok: 1 }, key)))]);
+    out.push(['valid sealed event', frame('sealed', JSON.stringify(seal({ ok: 'RIGHTKEY' }, key)))]);
   }
   return out;
 }
@@ -165,16 +166,21 @@ test('hostile server: nothing unencrypted on the encrypted channel, the client s
     console.log(`hostile server: ${server.connections} connection(s), ${server.sent} storm frames, subscribes ${JSON.stringify(server.subscribes.map((s) => s.channel))}, no listenForWhisper on ${JSON.stringify(await page.evaluate(() => window.noWhisper || []))}`);
     for (const [kind, list] of Object.entries(byKind)) console.log(`delivered on ${kind} (${list.length}):\n  ${list.join('\n  ')}`);
 
-    // The test can see deliveries at all: the public channel got the plaintext `x`.
+    // Alive: still connected (on the same socket or back after a reconnect), no page error.
     assert.ok(got.some((g) => g.kind === 'public' && g.via === 'listen .x'), 'public plaintext x delivered');
-    // Encrypted: the one event sealed with its key, through listen and listenToAll; nothing else.
-    const enc = got.filter((g) => g.kind === 'encrypted');
-    assert.ok(enc.some((g) => g.via === 'listen .sealed' && g.data === '{"ok":1}'), `valid sealed event delivered: ${JSON.stringify(enc)}`);
-    const leaked = enc.filter((g) => !(/sealed$/.test(g.via) && g.data === '{"ok":1}'));
-    assert.deepEqual(leaked, [], 'unencrypted (or wrongly sealed) events delivered on the encrypted channel');
-    // Alive: still connected on the same socket or back after a reconnect, and no page error.
     assert.equal(status, 'connected');
     assert.deepEqual(page.errors, [], 'uncaught page errors');
+    // Encrypted: the event sealed with its key arrives (listen and listenToAll) ...
+    const enc = got.filter((g) => g.kind === 'encrypted');
+    assert.ok(enc.some((g) => g.via === 'listen .sealed' && g.data === '{"ok":"RIGHTKEY"}'), `valid sealed event delivered: ${JSON.stringify(enc)}`);
+    assert.ok(enc.some((g) => g.via === 'listenToAll .sealed' && g.data === '{"ok":"RIGHTKEY"}'), 'valid sealed event via listenToAll');
+    // ... and nothing that was not sealed with its key: no plaintext, no raw or wrong-key
+    // ciphertext, through listen, listenToAll or listenForWhisper. The one exemption: an explicit
+    // listen('.pusher:...') binds a protocol event, which Pusher never encrypts (issue 12 item 3:
+    // only pusher:/pusher_internal: events may bypass the key); listenToAll never gets those.
+    const leaked = enc.filter((g) => !g.data.includes('RIGHTKEY') && !g.via.startsWith('listen .pusher:'));
+    assert.deepEqual(leaked, [], 'unencrypted (or wrongly sealed) events delivered on the encrypted channel');
+    assert.deepEqual(enc.filter((g) => g.via.startsWith('listenToAll') && g.via.includes('pusher:')), [], 'protocol events via listenToAll');
   } finally {
     await page.context().close();
   }
