@@ -58,18 +58,22 @@ fn encrypted_channel_never_delivers_plaintext_whatever_the_event_name() {
     let key = SharedSecret::from_bytes([3; 32]);
     let mut sim = encrypted_sim(&key);
     // A hostile server sends plaintext under names that once skipped decryption.
-    for (i, name) in ["client-typing", "pusherish", "pusher", "pusher-x", "client-", "Pusher:fake", "evt"].iter().enumerate() {
+    let names = ["client-typing", "pusherish", "pusher", "pusher-x", "client-", "Pusher:fake", "evt", "pusher:foo", "pusher_internal:foo"];
+    for (i, name) in names.iter().enumerate() {
         sim.server(json!({"event": name, "channel": CH, "data": json!({"plain": i}).to_string()}));
     }
     assert_eq!(delivered(&sim), vec![], "no plaintext reaches listen/listenToAll/listenForWhisper");
     let decrypt_errors = channel_errors(&sim).iter().filter(|e| e.code() == "decrypt_failed").count();
-    assert_eq!(decrypt_errors, 7, "each plaintext event is dropped with decrypt_failed: {:?}", channel_errors(&sim));
+    assert_eq!(decrypt_errors, names.len(), "each plaintext event is dropped with decrypt_failed: {:?}", channel_errors(&sim));
     // A sealed client- event opens and is delivered (positive control).
     sim.server(json!({"event":"client-typing","channel":CH,"data": sealed(&key, 1, "{\"who\":\"ada\"}")}));
     assert_eq!(delivered(&sim), vec![("client-typing".to_string(), json!({"who":"ada"}))]);
-    // Protocol events still pass unopened.
+    // Protocol events the engine knows still pass unopened.
     sim.server(json!({"event":"pusher_internal:subscription_count","channel":CH,"data":"{\"subscription_count\":2}"}));
     assert_eq!(sim.engine.subscription_count(CH), Some(2));
+    sim.server(json!({"event":"pusher_internal:member_added","channel":CH,"data":"{\"user_id\":\"9\"}"}));
+    sim.server(json!({"event":"pusher:subscription_error","channel":CH,"data":{"status":403}}));
+    assert!(channel_errors(&sim).iter().any(|e| e.code() != "decrypt_failed"), "the refusal is reported as such");
 }
 
 // --- 4: a failed key refresh keeps the working key --------------------------------------

@@ -279,9 +279,9 @@ impl World {
                     let own = channel.starts_with("#server-to-user-");
                     assert!(self.wanted.contains(&channel) || own, "event {event} on {channel} the app does not want");
                     let kind = ChannelKind::of(&channel);
-                    // Only protocol events pass unopened (issue 12 item 3: `client-*` and
-                    // `pusher`-without-colon events from the server are opened too).
-                    if kind == ChannelKind::Encrypted && !(event.starts_with("pusher:") || event.starts_with("pusher_internal:")) {
+                    // Only the protocol events with their own meaning pass unopened (issue 12
+                    // item 3: `client-*`, `pusherish`, unknown `pusher:*` are opened too).
+                    if kind == ChannelKind::Encrypted && !matches!(event.as_str(), "pusher:subscription_count" | "pusher:cache_miss") {
                         let n = data.get("sealed").and_then(Value::as_u64);
                         let genuine = n.is_some_and(|n| self.sealed.contains(&n)) && data.as_object().is_some_and(|o| o.len() == 1);
                         assert!(genuine, "encrypted channel {channel} dispatched something never sealed: {data}");

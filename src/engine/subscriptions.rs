@@ -325,12 +325,11 @@ impl<P: Payload> Engine<P> {
         }
         match channel.kind {
             ChannelKind::ServerToUser => self.outputs.push_back(Output::UserEvent { event, data }),
-            // End-to-end encryption guards against the server: only protocol events
-            // (`pusher:`, `pusher_internal:`) pass unopened; anything else, `client-` events
-            // included, opens with the key or is dropped.
-            ChannelKind::Encrypted if !(event.starts_with("pusher:") || event.starts_with("pusher_internal:")) => {
-                self.open_encrypted(now, name, event, data, user_id)
-            }
+            // End-to-end encryption guards against the server: the protocol events the engine
+            // knows (`pusher:`/`pusher_internal:` ones handled in `handle_connected_frame`)
+            // never get here; everything that does (`client-*`, `pusherish`, an unknown
+            // `pusher:foo` carrying data) opens with the key or is dropped.
+            ChannelKind::Encrypted => self.open_encrypted(now, name, event, data, user_id),
             _ => self.outputs.push_back(Output::Event { channel: name, event, data, user_id }),
         }
     }
