@@ -190,7 +190,8 @@ fn signin_refused_with_401_or_403_stops_with_an_error() {
 #[test]
 fn oversized_timeouts_are_refused_with_a_config_error_naming_the_option() {
     let too_big = 1u64 << 31;
-    let cases: [(&str, fn(&mut echo_wasm::options::Options, u64)); 6] = [
+    type Set = fn(&mut echo_wasm::options::Options, u64);
+    let cases: [(&str, Set); 6] = [
         ("authTimeout", |o, v| o.auth_timeout_ms = v),
         ("pongTimeout", |o, v| o.pong_timeout_ms = v),
         ("activityTimeout", |o, v| o.activity_timeout_ms = v),
