@@ -110,17 +110,47 @@ pub enum KeyState<P> {
     Ready {
         /// The key (boxed: only encrypted channels have one).
         key: Box<SharedSecret>,
+        /// The key before the last refresh: events sealed with it while the backend rotated
+        /// keys still open.
+        old: Option<Box<SharedSecret>>,
         /// True once this key came from a refresh after a failure; a second failure then
         /// drops the event instead of refreshing again.
         refreshed: bool,
     },
-    /// A fresh key was requested after a failure; events wait here until it comes.
+    /// A fresh key is being fetched after a failure; events wait here until it comes. The
+    /// working key is kept: a failed refresh never leaves the channel without one.
     Refreshing {
-        /// The authorization request for the fresh key.
-        request: u64,
+        /// The authorization request that is out (`None` while waiting for `retry_at`).
+        request: Option<u64>,
+        /// After a transient failure (network, timeout, 5xx): when the refresh is retried.
+        retry_at: Option<crate::Millis>,
+        /// Transient failures of this refresh so far (the backoff attempt).
+        failures: u32,
+        /// The key in use before the refresh (kept).
+        key: Box<SharedSecret>,
+        /// The key before that.
+        old: Option<Box<SharedSecret>>,
         /// Events waiting to be opened with the fresh key: (event, data, user id).
         queued: Vec<(String, P, Option<String>)>,
     },
+}
+
+impl<P> KeyState<P> {
+    /// When a refresh waiting after a transient failure is due.
+    pub fn retry_at(&self) -> Option<crate::Millis> {
+        match self {
+            KeyState::Refreshing { request: None, retry_at, .. } => *retry_at,
+            _ => None,
+        }
+    }
+
+    /// The refresh request that is out, if any.
+    pub fn request(&self) -> Option<u64> {
+        match self {
+            KeyState::Refreshing { request, .. } => *request,
+            _ => None,
+        }
+    }
 }
 
 /// One channel the app asked for (its name is the key of the engine's channel map).

@@ -118,6 +118,14 @@ pub enum ConfigError {
     InvalidHost(String),
     /// A zero or negative timeout.
     InvalidTimeout,
+    /// A timeout (or backoff delay) above [`crate::options::MAX_TIMEOUT_MS`]: browser timers
+    /// cannot hold it. Names the option.
+    TimeoutTooLarge {
+        /// The option's JS name (e.g. `authTimeout`, `reconnect.maxMs`).
+        option: &'static str,
+        /// The value given, in ms.
+        ms: u64,
+    },
 }
 
 impl Diagnostic for ConfigError {
@@ -131,6 +139,9 @@ impl Diagnostic for ConfigError {
             ConfigError::MissingHost => "No server: pass `wsHost` (VITE_REVERB_HOST) or `cluster` to new Echo().".into(),
             ConfigError::InvalidHost(host) => format!("wsHost '{host}' must be a bare host name (no scheme, path or spaces)."),
             ConfigError::InvalidTimeout => "Timeouts must be positive numbers of milliseconds.".into(),
+            ConfigError::TimeoutTooLarge { option, ms } => {
+                format!("Option `{option}` is {ms} ms: at most {} ms (about 24.8 days) is allowed.", crate::options::MAX_TIMEOUT_MS)
+            }
         }
     }
 }

@@ -7,6 +7,10 @@
 
 use crate::error::ConfigError;
 
+/// The longest timeout or backoff delay accepted, in ms: 2^31-1, the most a browser timer
+/// holds (a larger `setTimeout` delay fires at once).
+pub const MAX_TIMEOUT_MS: u64 = i32::MAX as u64;
+
 /// Everything the core needs to know to connect and to keep the connection alive.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -99,6 +103,21 @@ impl Options {
         if self.pong_timeout_ms == 0 || self.activity_timeout_ms == 0 {
             return Err(ConfigError::InvalidTimeout);
         }
+        let r = &self.reconnect;
+        let limits = [
+            ("activityTimeout", self.activity_timeout_ms),
+            ("pongTimeout", self.pong_timeout_ms),
+            ("unavailableTimeout", self.unavailable_timeout_ms),
+            ("connectTimeout", self.connect_timeout_ms),
+            ("authTimeout", self.auth_timeout_ms),
+            ("reconnect.firstMs", r.first_ms),
+            ("reconnect.baseMs", r.base_ms),
+            ("reconnect.maxMs", r.max_ms),
+            ("reconnect.stableAfterMs", r.stable_after_ms),
+        ];
+        if let Some((option, ms)) = limits.into_iter().find(|(_, ms)| *ms > MAX_TIMEOUT_MS) {
+            return Err(ConfigError::TimeoutTooLarge { option, ms });
+        }
         Ok(())
     }
 
@@ -179,5 +198,9 @@ mod tests {
         assert_eq!(o.validate(), Err(ConfigError::InvalidHost("h:99999".into())));
         o.hosts = vec!["node1:6001".into(), "node2".into()];
         assert_eq!(o.validate(), Ok(()));
+        o.auth_timeout_ms = MAX_TIMEOUT_MS;
+        assert_eq!(o.validate(), Ok(()));
+        o.auth_timeout_ms = MAX_TIMEOUT_MS + 1;
+        assert_eq!(o.validate(), Err(ConfigError::TimeoutTooLarge { option: "authTimeout", ms: MAX_TIMEOUT_MS + 1 }));
     }
 }

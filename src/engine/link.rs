@@ -60,8 +60,8 @@ impl Link {
             Link::Idle { retry_at } => *retry_at,
             Link::Opening { deadline, .. } | Link::Handshaking { deadline, .. } => Some(*deadline),
             Link::Connected(live) => Some(match live.ping_sent {
-                Some(sent) => sent + options.pong_timeout_ms,
-                None => live.last_activity + live.activity_timeout,
+                Some(sent) => sent.saturating_add(options.pong_timeout_ms),
+                None => live.last_activity.saturating_add(live.activity_timeout),
             }),
         }
     }
@@ -103,7 +103,7 @@ impl<P: Payload> Engine<P> {
     pub fn handle_open(&mut self, now: Millis, socket: SocketHandle) {
         if let Link::Opening { socket: current, .. } = self.link {
             if current == socket {
-                self.link = Link::Handshaking { socket, deadline: now + self.options.connect_timeout_ms, refused_code: None };
+                self.link = Link::Handshaking { socket, deadline: now.saturating_add(self.options.connect_timeout_ms), refused_code: None };
                 self.deadline_changed = true;
             }
         }
@@ -218,6 +218,9 @@ impl<P: Payload> Engine<P> {
             }
             CloseAction::SwitchToTlsNow => {
                 self.outputs.push_back(Output::Error(ConnectionError::TlsRequired));
+                // Already on TLS: switching cannot help; back off like any other retry
+                // (else a server that always says 4000 gets an instant reconnect loop).
+                let action = if self.tls { CloseAction::BackOff } else { action };
                 self.tls = true;
                 self.after_drop(now, action, lasted);
             }
@@ -263,13 +266,13 @@ impl<P: Payload> Engine<P> {
                 self.after_drop(now, CloseAction::Normal, 0);
             }
             Link::Connected(live) => match live.ping_sent {
-                Some(sent) if now >= sent + self.options.pong_timeout_ms => {
+                Some(sent) if now >= sent.saturating_add(self.options.pong_timeout_ms) => {
                     let lasted = now.saturating_sub(live.since);
                     self.outputs.push_back(Output::Error(ConnectionError::PongTimeout));
                     self.close_socket(4201, "pong timeout");
                     self.after_drop(now, CloseAction::ReconnectNow, lasted);
                 }
-                None if now >= live.last_activity + live.activity_timeout => {
+                None if now >= live.last_activity.saturating_add(live.activity_timeout) => {
                     live.ping_sent = Some(now);
                     self.outputs.push_back(Output::Send(protocol::ping_frame()));
                 }
@@ -310,7 +313,7 @@ impl<P: Payload> Engine<P> {
         self.next_socket = self.next_socket.wrapping_add(1);
         let url = self.options.url(self.tls, self.host_index);
         self.stats.last_url = Some(url.clone());
-        self.link = Link::Opening { socket, deadline: now + self.options.connect_timeout_ms };
+        self.link = Link::Opening { socket, deadline: now.saturating_add(self.options.connect_timeout_ms) };
         self.deadline_changed = true;
         self.outputs.push_back(Output::OpenSocket { socket, url });
     }
@@ -345,7 +348,7 @@ impl<P: Payload> Engine<P> {
         if delay == 0 {
             self.open_socket(now);
         } else {
-            self.link = Link::Idle { retry_at: Some(now + delay) };
+            self.link = Link::Idle { retry_at: Some(now.saturating_add(delay)) };
             self.deadline_changed = true;
         }
     }

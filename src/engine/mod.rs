@@ -374,11 +374,12 @@ impl<P: Payload> Engine<P> {
             }
         };
         if self.state == ConnectionState::Connecting {
-            consider(self.connecting_since.map(|s| s + self.options.unavailable_timeout_ms));
+            consider(self.connecting_since.map(|s| s.saturating_add(self.options.unavailable_timeout_ms)));
         }
         consider(self.auth_requests.values().map(|r| r.deadline).min());
         if matches!(self.link, link::Link::Connected(_)) {
             consider(self.channel_retry_at);
+            consider(self.user.retry_at);
         }
         earliest
     }
@@ -399,13 +400,16 @@ impl<P: Payload> Engine<P> {
         self.link_timeout(now);
         if self.state == ConnectionState::Connecting {
             if let Some(since) = self.connecting_since {
-                if now >= since + self.options.unavailable_timeout_ms {
+                if now >= since.saturating_add(self.options.unavailable_timeout_ms) {
                     self.set_state(ConnectionState::Unavailable);
                 }
             }
         }
         self.auth_timeouts(now);
         self.channel_retries(now);
+        if self.user.retry_at.is_some_and(|t| t <= now) {
+            self.resume_signin(now);
+        }
     }
 
     fn set_state(&mut self, next: ConnectionState) {
@@ -430,7 +434,7 @@ impl<P: Payload> Engine<P> {
 
     fn add_auth_request(&mut self, now: Millis, purpose: AuthPurpose) -> u64 {
         let request = self.new_request_id();
-        self.auth_requests.insert(request, AuthRequest { purpose, deadline: now + self.options.auth_timeout_ms });
+        self.auth_requests.insert(request, AuthRequest { purpose, deadline: now.saturating_add(self.options.auth_timeout_ms) });
         self.deadline_changed = true;
         request
     }

@@ -13,6 +13,19 @@ use crate::Millis;
 /// Encrypted events held while a fresh key is fetched, per channel, at most.
 const MAX_QUEUED_WHILE_REFRESHING: usize = 256;
 
+/// Tries of one key refresh that fail transiently before its queued events are dropped.
+const MAX_KEY_REFRESH_TRIES: u32 = 5;
+
+/// Whether an authorization failure may pass by itself (network, timeout, 5xx, 408, 429):
+/// retried with backoff. Anything else is the backend's answer.
+pub(super) fn is_transient(failure: &AuthFailure) -> bool {
+    match failure {
+        AuthFailure::Network(_) | AuthFailure::Timeout => true,
+        AuthFailure::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+        _ => false,
+    }
+}
+
 impl<P: Payload> Engine<P> {
     /// Command: subscribe to `name` (now if connected, else on connection). Subscribing to a
     /// channel the app already has does nothing, even when it failed: a failed channel is
@@ -60,8 +73,12 @@ impl<P: Payload> Engine<P> {
             Subscription::Failed { retry_at: Some(_), .. } => self.refresh_channel_retry(),
             _ => {}
         }
-        if let KeyState::Refreshing { request, .. } = channel.key {
+        if let Some(request) = channel.key.request() {
             self.auth_requests.remove(&request);
+            self.deadline_changed = true;
+        }
+        if channel.key.retry_at().is_some() {
+            self.refresh_channel_retry();
         }
         self.pending_order.retain(|n| n != name);
     }
@@ -131,7 +148,7 @@ impl<P: Payload> Engine<P> {
         self.deadline_changed = true;
         match pending.purpose {
             AuthPurpose::Subscribe(name) => self.finish_subscribe_auth(now, request, &name, outcome),
-            AuthPurpose::KeyRefresh(name) => self.finish_key_refresh(request, &name, outcome),
+            AuthPurpose::KeyRefresh(name) => self.finish_key_refresh(now, request, &name, outcome),
             AuthPurpose::User => {}
         }
     }
@@ -165,7 +182,7 @@ impl<P: Payload> Engine<P> {
                 }
             }
             ChannelKind::Encrypted => match granted.shared_secret.as_deref().map(SharedSecret::from_base64) {
-                Some(Ok(key)) => channel.key = KeyState::Ready { key: Box::new(key), refreshed: false },
+                Some(Ok(key)) => channel.key = KeyState::Ready { key: Box::new(key), old: None, refreshed: false },
                 _ => {
                     let error = invalid("no valid shared_secret: the backend needs an encryption master key");
                     self.fail_channel(now, name, error);
@@ -184,14 +201,10 @@ impl<P: Payload> Engine<P> {
     fn fail_channel(&mut self, now: Millis, name: &str, error: ChannelError) {
         let Some(channel) = self.channels.get_mut(name) else { return };
         let transient = match &error {
-            ChannelError::Auth { failure, .. } => match failure {
-                AuthFailure::Network(_) | AuthFailure::Timeout => true,
-                AuthFailure::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
-                _ => false,
-            },
+            ChannelError::Auth { failure, .. } => is_transient(failure),
             _ => false,
         };
-        let retry_at = transient.then(|| now + self.options.reconnect.bound(channel.failures));
+        let retry_at = transient.then(|| now.saturating_add(self.options.reconnect.bound(channel.failures)));
         channel.failures = channel.failures.saturating_add(1);
         channel.state = Subscription::Failed { error: Box::new(error.clone()), retry_at };
         self.pending_order.retain(|n| n != name);
@@ -205,7 +218,7 @@ impl<P: Payload> Engine<P> {
             .values()
             .filter_map(|c| match c.state {
                 Subscription::Failed { retry_at, .. } => retry_at,
-                _ => None,
+                _ => c.key.retry_at(),
             })
             .min();
         self.deadline_changed = true;
@@ -227,6 +240,11 @@ impl<P: Payload> Engine<P> {
             }
             self.start_subscription(now, name);
         }
+        // Key refreshes waiting after a transient failure.
+        let keys_due: Vec<String> = self.channels.iter().filter(|(_, c)| c.key.retry_at().is_some_and(|t| t <= now)).map(|(name, _)| name.clone()).collect();
+        for name in keys_due {
+            self.request_key_refresh(now, &name);
+        }
         self.refresh_channel_retry();
     }
 
@@ -237,6 +255,8 @@ impl<P: Payload> Engine<P> {
         if !event.starts_with("pusher") {
             match channel {
                 Some(channel) => self.dispatch_channel_event(now, channel, event, data, user_id),
+                // Sockudo's watchlist frames: channel-less `online`/`offline` with `{user_ids}`.
+                None if event == "online" || event == "offline" => self.watchlist_change(event, &data),
                 None => {}
             }
             return;
@@ -305,9 +325,11 @@ impl<P: Payload> Engine<P> {
         }
         match channel.kind {
             ChannelKind::ServerToUser => self.outputs.push_back(Output::UserEvent { event, data }),
-            ChannelKind::Encrypted if !event.starts_with("pusher") && !event.starts_with("client-") => {
-                self.open_encrypted(now, name, event, data, user_id)
-            }
+            // End-to-end encryption guards against the server: the protocol events the engine
+            // knows (`pusher:`/`pusher_internal:` ones handled in `handle_connected_frame`)
+            // never get here; everything that does (`client-*`, `pusherish`, an unknown
+            // `pusher:foo` carrying data) opens with the key or is dropped.
+            ChannelKind::Encrypted => self.open_encrypted(now, name, event, data, user_id),
             _ => self.outputs.push_back(Output::Event { channel: name, event, data, user_id }),
         }
     }
@@ -392,12 +414,27 @@ impl<P: Payload> Engine<P> {
     fn open_encrypted(&mut self, now: Millis, name: String, event: String, data: P, user_id: Option<String>) {
         let Some(channel) = self.channels.get_mut(&name) else { return };
         // Every outcome but a key refresh is settled here; a refresh needs the engine again.
-        let first_queued = match &mut channel.key {
+        match &mut channel.key {
             KeyState::None => {
                 self.outputs.push_back(Output::ChannelError(ChannelError::NoKeyYet { channel: name, event }));
                 return;
             }
-            KeyState::Refreshing { queued, .. } => {
+            KeyState::Refreshing { key, old, queued, .. } => {
+                // The working key keeps opening what it can while a fresh one is fetched
+                // (and retried): only events it cannot open wait for the fresh key.
+                let opened = open_with(key, &data).or_else(|e| old.as_deref().map_or(Err(e), |old| open_with(old, &data)));
+                match opened {
+                    Ok(plain) => {
+                        self.outputs.push_back(Output::Event { channel: name, event, data: plain, user_id });
+                        return;
+                    }
+                    Err(DecryptError::Malformed) => {
+                        let reason = DecryptError::Malformed;
+                        self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
+                        return;
+                    }
+                    Err(_) => {}
+                }
                 if queued.len() < MAX_QUEUED_WHILE_REFRESHING {
                     queued.push((event, data, user_id));
                 } else {
@@ -406,51 +443,88 @@ impl<P: Payload> Engine<P> {
                 }
                 return;
             }
-            KeyState::Ready { key, refreshed } => match open_with(key, &data) {
+            KeyState::Ready { key, old, refreshed } => match open_with(key, &data) {
                 Ok(plain) => {
                     *refreshed = false;
                     self.outputs.push_back(Output::Event { channel: name, event, data: plain, user_id });
                     return;
                 }
-                // A malformed event is not a key problem; a refreshed key that fails again is final.
-                Err(reason) if reason == DecryptError::Malformed || *refreshed => {
-                    self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
-                    return;
+                Err(reason) => {
+                    // Sealed with the key before the last rotation (still in flight).
+                    if let Some(Ok(plain)) = old.as_deref().map(|old| open_with(old, &data)) {
+                        self.outputs.push_back(Output::Event { channel: name, event, data: plain, user_id });
+                        return;
+                    }
+                    // A malformed event is not a key problem; a refreshed key that fails again is final.
+                    if reason == DecryptError::Malformed || *refreshed {
+                        self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
+                        return;
+                    }
                 }
-                Err(_) => (event, data, user_id),
             },
-        };
-        // The key may have rotated: fetch a fresh one once, then retry the queued events.
-        let Link::Connected(live) = &self.link else { return };
-        let socket_id = live.socket_id.clone();
-        let request = self.add_auth_request(now, AuthPurpose::KeyRefresh(name.clone()));
-        if let Some(channel) = self.channels.get_mut(&name) {
-            channel.key = KeyState::Refreshing { request, queued: vec![first_queued] };
         }
-        self.outputs.push_back(Output::Authorize { request, socket_id, channel: name });
+        // The key may have rotated: fetch a fresh one, then retry the queued events.
+        let KeyState::Ready { key, old, .. } = std::mem::take(&mut channel.key) else { return };
+        channel.key = KeyState::Refreshing { request: None, retry_at: None, failures: 0, key, old, queued: vec![(event, data, user_id)] };
+        self.request_key_refresh(now, &name);
     }
 
-    fn finish_key_refresh(&mut self, request: u64, name: &str, outcome: AuthOutcome) {
+    /// Sends the authorization request of a key refresh (first try or a retry).
+    fn request_key_refresh(&mut self, now: Millis, name: &str) {
+        let Link::Connected(live) = &self.link else { return };
+        let socket_id = live.socket_id.clone();
+        if !self.channels.get(name).is_some_and(|c| matches!(c.key, KeyState::Refreshing { request: None, .. })) {
+            return;
+        }
+        let request = self.add_auth_request(now, AuthPurpose::KeyRefresh(name.to_owned()));
+        if let Some(KeyState::Refreshing { request: r, retry_at, .. }) = self.channels.get_mut(name).map(|c| &mut c.key) {
+            *r = Some(request);
+            *retry_at = None;
+        }
+        self.outputs.push_back(Output::Authorize { request, socket_id, channel: name.to_owned() });
+    }
+
+    fn finish_key_refresh(&mut self, now: Millis, request: u64, name: &str, outcome: AuthOutcome) {
         let Some(channel) = self.channels.get_mut(name) else { return };
-        let queued = match &mut channel.key {
-            KeyState::Refreshing { request: r, queued } if *r == request => std::mem::take(queued),
-            _ => return,
-        };
-        let key = match outcome {
+        if channel.key.request() != Some(request) {
+            return;
+        }
+        let fresh = match &outcome {
             AuthOutcome::Granted(granted) => granted.shared_secret.as_deref().and_then(|s| SharedSecret::from_base64(s).ok()),
             AuthOutcome::Failed(_) => None,
         };
-        let Some(key) = key.map(Box::new) else {
-            channel.key = KeyState::None;
+        // A transient failure: keep the events and the working key, try again after a backoff.
+        if let (None, AuthOutcome::Failed(failure)) = (&fresh, &outcome) {
+            if is_transient(failure) {
+                if let KeyState::Refreshing { request: r, retry_at, failures, .. } = &mut channel.key {
+                    if *failures + 1 < MAX_KEY_REFRESH_TRIES {
+                        *r = None;
+                        *retry_at = Some(now.saturating_add(self.options.reconnect.bound(*failures)));
+                        *failures += 1;
+                        self.refresh_channel_retry();
+                        return;
+                    }
+                }
+            }
+        }
+        let KeyState::Refreshing { key, old, queued, .. } = std::mem::take(&mut channel.key) else { return };
+        let Some(fresh) = fresh.map(Box::new) else {
+            // Refused (or still failing): the working key stays. After a refusal the next
+            // failing event is dropped at once; after transient failures it may refresh again.
+            let refused = !matches!(&outcome, AuthOutcome::Failed(f) if is_transient(f));
+            channel.key = KeyState::Ready { key, old, refreshed: refused };
             for (event, _, _) in queued {
                 let reason = DecryptError::BadSharedSecret;
                 self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name.to_owned(), event, reason }));
             }
             return;
         };
+        // The new key first; the one it replaces still opens events sealed before the rotation.
+        let old = if fresh == key { old } else { Some(key) };
         let mut refreshed = true;
         for (event, data, user_id) in queued {
-            match open_with(&key, &data) {
+            let opened = open_with(&fresh, &data).or_else(|e| old.as_deref().map_or(Err(e), |old| open_with(old, &data)));
+            match opened {
                 Ok(plain) => {
                     refreshed = false;
                     self.outputs.push_back(Output::Event { channel: name.to_owned(), event, data: plain, user_id });
@@ -461,7 +535,7 @@ impl<P: Payload> Engine<P> {
             }
         }
         if let Some(channel) = self.channels.get_mut(name) {
-            channel.key = KeyState::Ready { key, refreshed };
+            channel.key = KeyState::Ready { key: fresh, old, refreshed };
         }
     }
 }

@@ -21,6 +21,10 @@ pub(super) struct UserState {
     pub signin_sent: bool,
     /// The signed-in user's id.
     pub signed_in: Option<String>,
+    /// After a transient failure (network, timeout, 5xx): when sign-in is tried again.
+    pub retry_at: Option<Millis>,
+    /// Consecutive transient failures (the backoff attempt).
+    pub failures: u32,
 }
 
 impl UserState {
@@ -28,6 +32,8 @@ impl UserState {
         self.request = None;
         self.signin_sent = false;
         self.signed_in = None;
+        // A new connection signs in again at once.
+        self.retry_at = None;
     }
 
     pub(super) fn awaiting_signin(&self) -> bool {
@@ -48,6 +54,10 @@ impl<P: Payload> Engine<P> {
         if !self.user.wanted || self.user.request.is_some() || self.user.signin_sent || self.user.signed_in.is_some() {
             return;
         }
+        if self.user.retry_at.is_some_and(|t| t > now) {
+            return;
+        }
+        self.user.retry_at = None;
         let Link::Connected(live) = &self.link else { return };
         let socket_id = live.socket_id.clone();
         let request = self.add_auth_request(now, AuthPurpose::User);
@@ -56,7 +66,7 @@ impl<P: Payload> Engine<P> {
     }
 
     /// Input: the answer to an [`Output::AuthenticateUser`].
-    pub fn handle_user_auth(&mut self, _now: Millis, request: u64, outcome: UserAuthOutcome) {
+    pub fn handle_user_auth(&mut self, now: Millis, request: u64, outcome: UserAuthOutcome) {
         if self.user.request != Some(request) {
             return;
         }
@@ -75,7 +85,17 @@ impl<P: Payload> Engine<P> {
                 self.outputs.push_back(Output::Send(protocol::signin_frame(&auth, &user_data)));
             }
             UserAuthOutcome::Failed(failure) => {
-                self.user.wanted = false;
+                match &failure {
+                    // The backend refused this user: stop until `signin()` is called again.
+                    crate::error::AuthFailure::Http { status: 401 | 403, .. } => self.user.wanted = false,
+                    // Passes by itself: retry with backoff (and on every new connection).
+                    f if super::subscriptions::is_transient(f) => {
+                        self.user.retry_at = Some(now.saturating_add(self.options.reconnect.bound(self.user.failures)));
+                        self.user.failures = self.user.failures.saturating_add(1);
+                    }
+                    // Anything else (a broken answer): tried again on the next connection.
+                    _ => {}
+                }
                 self.outputs.push_back(Output::SigninFailed(SigninError::Auth(failure)));
             }
         }
@@ -98,6 +118,7 @@ impl<P: Payload> Engine<P> {
             return;
         };
         self.user.signed_in = Some(id.clone());
+        self.user.failures = 0;
         let channel = format!("#server-to-user-{id}");
         self.channels.insert(channel.clone(), Box::new(Channel::new(&channel)));
         self.start_subscription(now, &channel);
@@ -117,6 +138,18 @@ impl<P: Payload> Engine<P> {
             let user_ids = event.get("user_ids").and_then(|ids| ids.items()).unwrap_or_default().iter().filter_map(|id| id.as_id()).collect();
             self.outputs.push_back(Output::Watchlist { name, user_ids });
         }
+    }
+
+    /// Sockudo's form of a watchlist change: a channel-less `online`/`offline` frame with
+    /// `{user_ids}` (the frame decoder already parsed a string `data`). Only for a signed-in user (or one
+    /// signing in): nobody else has a watchlist.
+    pub(super) fn watchlist_change(&mut self, name: String, data: &P) {
+        if self.user.signed_in.is_none() && !self.user.signin_sent {
+            return;
+        }
+        let Some(ids) = data.get("user_ids").and_then(|ids| ids.items()) else { return };
+        let user_ids = ids.iter().filter_map(|id| id.as_id()).collect();
+        self.outputs.push_back(Output::Watchlist { name, user_ids });
     }
 
     /// Command: send a client event. Checked before anything is sent: `client-` prefix,

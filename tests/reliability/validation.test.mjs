@@ -187,3 +187,24 @@ test('more than 10 whispers a second: the 11th is refused and never sent', async
     await page.context().close();
   }
 });
+
+test('timeouts above 2^31-1 ms are refused with a config error naming the option (issue 12 item 8)', async () => {
+  const page = await setup();
+  try {
+    for (const [option, value] of [['authTimeout', 2 ** 31], ['pongTimeout', 1e300], ['activityTimeout', 2 ** 53], ['unavailableTimeout', 2 ** 31]]) {
+      const r = await page.evaluate(([o, v]) => window.attempt(() => window.makeEcho({ [o]: v })), [option, value]);
+      assert.equal(r.threw, true, `${option}: ${value} must be refused`);
+      assert.equal(r.name, 'EchoError');
+      assert.equal(r.code, 'config', `${option}: ${r.code} ${r.message}`);
+      assert.ok(r.message.includes(`\`${option}\``), `the message names ${option}: ${r.message}`);
+    }
+    const r = await page.evaluate(() => window.attempt(() => window.makeEcho({ reconnect: { baseMs: 1000, maxMs: 2 ** 40 } })));
+    assert.equal(r.code, 'config');
+    assert.ok(r.message.includes('`reconnect.maxMs`'), r.message);
+    // The largest timer a browser holds is still accepted (positive control).
+    const ok = await page.evaluate(() => window.attempt(() => { const e = window.makeEcho({ authTimeout: 2 ** 31 - 1 }); e.disconnect(); }));
+    assert.equal(ok.threw, false, JSON.stringify(ok));
+  } finally {
+    await page.context().close();
+  }
+});

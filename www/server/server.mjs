@@ -287,8 +287,10 @@ async function broadcastingAuth(req, res, kind) {
       type: 'application/json', body: JSON.stringify({ message: 'Invalid socket id.' }) });
     const user = who.user;
     if (kind === 'user') {
+      // `watchlist`: the other users of the same tenant (Sockudo sends their online/offline).
+      const watchlist = [...USERS.values()].filter((u) => u.tenant_id === user.tenant_id && u.id !== user.id).map((u) => String(u.id));
       return finish(200, signer.authenticateUser(socketId,
-        { id: String(user.id), name: user.name, user_info: { id: user.id, name: user.name } }));
+        { id: String(user.id), name: user.name, user_info: { id: user.id, name: user.name }, watchlist }));
     }
     const rule = channelRule(user, channel);
     if (!rule) return finish(403);
