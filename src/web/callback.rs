@@ -17,7 +17,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::driver::Shared;
-use crate::fast_map::FastMap;
 use crate::listeners::ListenerId;
 
 #[wasm_bindgen]
@@ -38,7 +37,8 @@ extern "C" {
 
 thread_local! {
     /// Live clients by instance number (weak: a client is not kept alive by its undo functions).
-    static INSTANCES: RefCell<FastMap<u32, Weak<Shared>>> = RefCell::new(FastMap::default());
+    /// A short list (an app has one or two clients), smaller in wasm than a hash map.
+    static INSTANCES: RefCell<Vec<(u32, Weak<Shared>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_INSTANCE: Cell<u32> = const { Cell::new(1) };
     /// `undo(instance, slot, id)`: removes listener `id` of slot `slot` of client `instance`.
     static UNDO: (Closure<dyn Fn(JsValue, JsValue, JsValue)>, Function) = {
@@ -73,17 +73,17 @@ pub fn register_instance(shared: Weak<Shared>) -> u32 {
         n.set(number.wrapping_add(1).max(1));
         number
     });
-    INSTANCES.with(|m| m.borrow_mut().insert(number, shared));
+    INSTANCES.with(|m| m.borrow_mut().push((number, shared)));
     number
 }
 
 /// Forgets a client (its undo functions become no-ops).
 pub fn unregister_instance(number: u32) {
-    INSTANCES.with(|m| m.borrow_mut().remove(&number));
+    INSTANCES.with(|m| m.borrow_mut().retain(|(n, _)| *n != number));
 }
 
 fn instance_of(number: u32) -> Option<Rc<Shared>> {
-    INSTANCES.with(|m| m.borrow().get(&number).and_then(Weak::upgrade))
+    INSTANCES.with(|m| m.borrow().iter().find(|(n, _)| *n == number).and_then(|(_, w)| w.upgrade()))
 }
 
 /// A function that removes listener `id` (of `slot`) of client `instance` when called; any

@@ -100,7 +100,8 @@ function pageMain() {
         if (client.destroyed) H.leaks.push({ seq: H.seq, made: seq, kind, channel, event, destroyed: true });
         if (H.calm) return undefined;
         act(client);
-        if (args[0] && typeof args[0] === 'object' && chance(0.1)) call('readArgs', () => JSON.stringify(args));
+        // Reads what it was given (an error's `cause` may be a hostile Proxy: app code's problem).
+        if (args[0] && typeof args[0] === 'object' && chance(0.1)) { H.count('readArgs'); try { JSON.stringify(args); } catch {} }
         maybeThrow();
         return undefined;
       };
