@@ -295,7 +295,7 @@ impl Shared {
             }
             other => (other, None),
         };
-        let wall = js_sys::Date::now();
+        let wall = if matches!(input, Input::Timer) { js_sys::Date::now() } else { 0.0 };
         let mut core = self.core.borrow_mut();
         match input {
             Input::Open(socket) => core.engine.handle_open(now, socket),
