@@ -124,11 +124,14 @@ pub struct Registry<L> {
     channels: FastMap<String, Box<ChannelListeners<L>>>,
     count: usize,
     next_id: u64,
+    /// Bumped by every removal, so dispatch can tell cheaply whether a listener it collected
+    /// may have been removed meanwhile.
+    removals: u64,
 }
 
 impl<L> Default for Registry<L> {
     fn default() -> Self {
-        Registry { channels: FastMap::default(), count: 0, next_id: 1 }
+        Registry { channels: FastMap::default(), count: 0, next_id: 1, removals: 0 }
     }
 }
 
@@ -188,6 +191,7 @@ impl<L: Clone> Registry<L> {
         }
         if found {
             self.count -= 1;
+            self.removals += 1;
         }
         found
     }
@@ -205,6 +209,7 @@ impl<L: Clone> Registry<L> {
             self.channels.remove(channel);
         }
         self.count -= removed;
+        self.removals += removed as u64;
         removed
     }
 
@@ -218,6 +223,7 @@ impl<L: Clone> Registry<L> {
             self.channels.remove(channel);
         }
         self.count -= removed;
+        self.removals += removed as u64;
         removed
     }
 
@@ -226,6 +232,7 @@ impl<L: Clone> Registry<L> {
         let Some(entry) = self.channels.remove(channel) else { return 0 };
         let removed = entry.all.len() + entry.events.total();
         self.count -= removed;
+        self.removals += removed as u64;
         removed
     }
 
@@ -254,6 +261,36 @@ impl<L: Clone> Registry<L> {
         if let Some(entry) = self.channels.get(channel) {
             out.extend(entry.all.iter().map(|(_, l)| l.clone()));
         }
+    }
+
+    /// Like [`Registry::collect`], with each listener's id.
+    pub fn collect_with_ids(&self, channel: &str, event: &str, out: &mut Vec<(ListenerId, L)>) {
+        if let Some(list) = self.channels.get(channel).and_then(|entry| entry.events.get(event)) {
+            out.extend(list.iter().cloned());
+        }
+    }
+
+    /// Like [`Registry::collect_all`], with each listener's id.
+    pub fn collect_all_with_ids(&self, channel: &str, out: &mut Vec<(ListenerId, L)>) {
+        if let Some(entry) = self.channels.get(channel) {
+            out.extend(entry.all.iter().cloned());
+        }
+    }
+
+    /// A counter that changes with every removal.
+    pub fn removals(&self) -> u64 {
+        self.removals
+    }
+
+    /// Whether registration `id` is still there: for `event` on `channel`, or among the
+    /// listen-to-all listeners when `event` is `None`.
+    pub fn contains(&self, channel: &str, event: Option<&str>, id: ListenerId) -> bool {
+        let Some(entry) = self.channels.get(channel) else { return false };
+        let list = match event {
+            Some(event) => entry.events.get(event),
+            None => Some(&entry.all),
+        };
+        list.is_some_and(|list| list.iter().any(|(i, _)| *i == id))
     }
 
     /// Total number of registrations (for diagnostics and leak checks).
@@ -296,8 +333,16 @@ mod tests {
         assert!(!r.remove("other", all), "ids are per channel");
         assert!(r.remove("ch", all));
         assert_eq!(got(&r, "ch", "f"), vec!["c"]);
+        let before = r.removals();
+        let c = {
+            let mut v = Vec::new();
+            r.collect_with_ids("ch", "f", &mut v);
+            v[0].0
+        };
+        assert!(r.contains("ch", Some("f"), c) && !r.contains("ch", None, c));
         assert_eq!(r.remove_event("ch", "f", |_| true), 1);
         assert!(!r.has_listeners("ch", "f"));
+        assert!(!r.contains("ch", Some("f"), c) && r.removals() == before + 1, "removals are counted");
         assert_eq!(got(&r, "other", "e"), vec!["d"]);
         assert_eq!(r.len(), 1);
     }

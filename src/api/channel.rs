@@ -161,6 +161,10 @@ impl Channel {
     /// on a public or encrypted channel, before the subscription, over 10 KB or over 10/s.
     pub fn whisper(&self, event: &str, data: JsValue) -> Result<JsValue, JsValue> {
         let name = format!("client-{event}");
+        // Serialized here, before the engine is borrowed: `toJSON`, getters and Proxy traps are
+        // app code that may call back into the client. The engine gets a plain copy (or
+        // `undefined`, which it refuses as not serializable).
+        let data = crate::web::payload::plain_copy(&data);
         self.shared.command(|engine, now| engine.trigger(now, &self.name, &name, &data)).map_err(|e| errors::throwable(&e))?;
         Ok(self.handle())
     }

@@ -15,6 +15,8 @@ fn opt_str(value: Option<&str>) -> JsValue {
 
 /// Builds the diagnostics object.
 pub fn diagnose(shared: &Shared) -> JsValue {
+    // Read before any borrow: `Notification.permission` is JS a page may replace.
+    let permission = notify::permission();
     let core = shared.core.borrow();
     let engine = &core.engine;
     let stats = engine.stats();
@@ -73,7 +75,7 @@ pub fn diagnose(shared: &Shared) -> JsValue {
     }
     set(&out, "channels", &channels);
     set(&out, "listeners", &(shared.listeners.borrow().len() as u32).into());
-    set(&out, "notificationPermission", &notify::permission().into());
+    set(&out, "notificationPermission", &permission.into());
     set(&out, "desktopNotifications", &shared.desktop.borrow().enabled().into());
     out.into()
 }

@@ -260,12 +260,12 @@ fn register_axios_interceptor(shared: &Rc<Shared>) -> Option<Interceptor> {
     let use_fn: Function = Reflect::get(&request, &"use".into()).ok()?.dyn_into().ok()?;
     let weak = Rc::downgrade(shared);
     let closure = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |config: JsValue| {
-        if let Some(shared) = weak.upgrade() {
-            if let Some(id) = shared.core.borrow().engine.socket_id() {
-                if let Ok(headers) = Reflect::get(&config, &"headers".into()) {
-                    if headers.is_object() {
-                        let _ = Reflect::set(&headers, &"X-Socket-ID".into(), &JsValue::from_str(id));
-                    }
+        // The id is copied out first: `config.headers` may be a getter (app code).
+        let id = weak.upgrade().and_then(|shared| shared.core.borrow().engine.socket_id().map(str::to_owned));
+        if let Some(id) = id {
+            if let Ok(headers) = Reflect::get(&config, &"headers".into()) {
+                if headers.is_object() {
+                    let _ = Reflect::set(&headers, &"X-Socket-ID".into(), &JsValue::from_str(&id));
                 }
             }
         }

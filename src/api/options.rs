@@ -1,7 +1,7 @@
 //! Reading `new Echo(options)`: laravel-echo's options plus ours, validated into the
 //! engine's [`Options`] and the edge's [`AuthConfig`].
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{code, ConfigError};
@@ -94,7 +94,8 @@ fn string_map(object: Option<JsValue>, what: &str) -> Result<Vec<(String, String
         return Err((code::CONFIG, format!("Option `{what}` must be an object.")));
     }
     let mut out = Vec::new();
-    for pair in Object::entries(object.unchecked_ref()).iter() {
+    let entries = crate::web::payload::object_entries(&object).ok_or_else(|| (code::CONFIG, format!("Option `{what}` cannot be read (a getter or Proxy threw).")))?;
+    for pair in entries.iter() {
         let pair: js_sys::Array = pair.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
         let value = pair.get(1);

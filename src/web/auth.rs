@@ -8,13 +8,19 @@
 //! again and retries once. The request is aborted after the auth timeout. The answer is
 //! classified into an [`AuthOutcome`] the core understands; the core owns the timeout's
 //! consequences and ignores late answers.
+//!
+//! The app's code here (`authorizer`, its callback, `headersProvider`, a replaced `fetch`)
+//! may throw anything, answer twice or never: throws become [`AuthFailure`]s, the
+//! authorizer's callback settles once (later calls are ignored, see [`super::callback`]),
+//! and a promise that never settles is given up after the auth timeout, so the task ends.
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
 
+use super::callback;
 use super::payload::json_parse;
 use crate::engine::{AuthOutcome, Authorization, UserAuthOutcome};
 use crate::error::AuthFailure;
@@ -49,7 +55,7 @@ pub struct AuthConfig {
 /// Authorizes `socket_id` for `channel`.
 pub async fn authorize(config: &AuthConfig, socket_id: &str, channel: &str) -> AuthOutcome {
     if let Some(authorizer) = &config.authorizer {
-        return match custom_authorize(authorizer, &config.options_object, socket_id, channel).await {
+        return match custom_authorize(authorizer, &config.options_object, socket_id, channel, config.timeout_ms).await {
             Ok(value) => parse_channel_auth(200, &value),
             Err(failure) => AuthOutcome::Failed(failure),
         };
@@ -148,7 +154,7 @@ async fn post(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], b
         set(name, value)?;
     }
     if let Some(provider) = &config.headers_provider {
-        for (name, value) in provided_headers(provider).await? {
+        for (name, value) in provided_headers(provider, config.timeout_ms).await? {
             set(&name, &value)?;
         }
     }
@@ -162,9 +168,15 @@ async fn post(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], b
         init.set_signal(Some(&controller.signal()));
     }
     let abort = controller.map(|c| gloo_timers::callback::Timeout::new(config.timeout_ms, move || c.abort()));
-    let result = JsFuture::from(window.fetch_with_str_and_init(endpoint, &init)).await;
+    // `fetch` read from the page and called with `catch`: apps and tools wrap it.
+    let fetch = Reflect::get(&window, &"fetch".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    let Some(fetch) = fetch else { return Err(AuthFailure::Network("there is no fetch()".into())) };
+    let request = fetch.call2(&window, &JsValue::from_str(endpoint), &init).map_err(|e| AuthFailure::Network(describe(&e)))?;
+    let result = JsFuture::from(callback::within(&request, config.timeout_ms.saturating_add(1_000))).await;
     let response: Response = match result {
-        Ok(r) => r.unchecked_into(),
+        Ok(r) if r.is_instance_of::<Response>() => r.unchecked_into(),
+        Ok(_) => return Err(AuthFailure::Network("fetch() did not resolve to a Response".into())),
+        Err(e) if callback::is_deadline_marker(&e) => return Err(AuthFailure::Timeout),
         Err(e) => {
             return Err(if abort.is_none() { AuthFailure::Network(describe(&e)) } else if is_abort(&e) { AuthFailure::Timeout } else { AuthFailure::Network(describe(&e)) })
         }
@@ -205,14 +217,22 @@ fn csrf_token(config: &AuthConfig) -> Option<String> {
 }
 
 /// Awaits `headersProvider()` and reads its string entries.
-async fn provided_headers(provider: &Function) -> Result<Vec<(String, String)>, AuthFailure> {
+async fn provided_headers(provider: &Function, timeout_ms: u32) -> Result<Vec<(String, String)>, AuthFailure> {
     let fail = |e: &JsValue| AuthFailure::Custom(format!("headersProvider failed: {}", describe(e)));
     let value = provider.call0(&JsValue::UNDEFINED).map_err(|e| fail(&e))?;
-    let value = JsFuture::from(Promise::resolve(&value)).await.map_err(|e| fail(&e))?;
+    let value = JsFuture::from(callback::within(&value, timeout_ms)).await.map_err(|e| {
+        if callback::is_deadline_marker(&e) {
+            AuthFailure::Custom(format!("headersProvider did not settle within {timeout_ms} ms"))
+        } else {
+            fail(&e)
+        }
+    })?;
     if !value.is_object() {
         return Ok(Vec::new());
     }
-    let entries = Object::entries(value.unchecked_ref());
+    let Some(entries) = super::payload::object_entries(&value) else {
+        return Err(AuthFailure::Custom("headersProvider resolved to an object whose entries cannot be read".into()));
+    };
     Ok(entries
         .iter()
         .filter_map(|pair| {
@@ -223,9 +243,9 @@ async fn provided_headers(provider: &Function) -> Result<Vec<(String, String)>, 
 }
 
 /// Echo's custom authorizer: `authorizer({name}, options).authorize(socketId, (error, data) => ..)`.
-async fn custom_authorize(authorizer: &Function, options: &JsValue, socket_id: &str, channel: &str) -> Result<JsValue, AuthFailure> {
+async fn custom_authorize(authorizer: &Function, options: &JsValue, socket_id: &str, channel: &str, timeout_ms: u32) -> Result<JsValue, AuthFailure> {
     let fail = |e: &JsValue| AuthFailure::Custom(describe(e));
-    let channel_object = Object::new();
+    let channel_object = js_sys::Object::new();
     let _ = Reflect::set(&channel_object, &"name".into(), &JsValue::from_str(channel));
     let handle = authorizer.call2(&JsValue::UNDEFINED, &channel_object, options).map_err(|e| fail(&e))?;
     let authorize = Reflect::get(&handle, &"authorize".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
@@ -235,13 +255,8 @@ async fn custom_authorize(authorizer: &Function, options: &JsValue, socket_id: &
     let socket_id = JsValue::from_str(socket_id);
     let mut call_error = None;
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
-        let callback = Closure::once_into_js(move |error: JsValue, data: JsValue| {
-            if error.is_null() || error.is_undefined() || error == JsValue::FALSE {
-                let _ = resolve.call1(&JsValue::UNDEFINED, &data);
-            } else {
-                let _ = reject.call1(&JsValue::UNDEFINED, &error);
-            }
-        });
+        // Callable any number of times; the first call settles the promise.
+        let callback = callback::settle_function(&resolve, &reject);
         if let Err(e) = authorize.call2(&handle, &socket_id, &callback) {
             call_error = Some(e);
         }
@@ -249,7 +264,7 @@ async fn custom_authorize(authorizer: &Function, options: &JsValue, socket_id: &
     if let Some(e) = call_error {
         return Err(fail(&e));
     }
-    JsFuture::from(promise).await.map_err(|e| fail(&e))
+    JsFuture::from(callback::within(&promise, timeout_ms)).await.map_err(|e| if callback::is_deadline_marker(&e) { AuthFailure::Timeout } else { fail(&e) })
 }
 
 fn is_abort(error: &JsValue) -> bool {

@@ -6,6 +6,11 @@
 //! engine are short and never held while JS code runs, so a listener may call back into the
 //! SDK (`leave()` inside a callback): its command changes the engine at once, and the outer
 //! loop performs the resulting outputs in order (a nested `pump` returns immediately).
+//!
+//! Re-entrancy is the normal case: every call into JS (listeners, `desktopNotifications`
+//! callbacks, console methods, user getters) happens with no `RefCell` borrow held, every
+//! imported JS function that can throw is imported with `catch`, and the loop flag is reset by
+//! a drop guard. A listener removed during a dispatch is not called afterwards in it.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -15,6 +20,7 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::auth::{self, AuthConfig};
+use super::callback;
 use super::browser::BrowserEvents;
 use super::notify::{self, Desktop, DesktopConfig, Skip};
 use super::socket::Socket;
@@ -55,30 +61,66 @@ pub mod slot {
     pub const WATCHLIST: &str = "watchlist";
 }
 
+// `catch` on all of them: pages and test frameworks replace console methods with ones that
+// throw (fail-on-console setups).
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    fn console_warn(message: &str);
-    #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn console_error2(message: &str, error: &JsValue);
-    #[wasm_bindgen(js_namespace = console, js_name = debug)]
-    fn console_debug(prefix: &str, message: &JsValue);
+    #[wasm_bindgen(js_namespace = console, js_name = warn, catch)]
+    fn console_warn(message: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = console, js_name = error, catch)]
+    fn console_error2(message: &str, error: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = console, js_name = debug, catch)]
+    fn console_debug(prefix: &str, message: &JsValue) -> Result<(), JsValue>;
+    type Performance;
+    #[wasm_bindgen(method, catch)]
+    fn now(this: &Performance) -> Result<f64, JsValue>;
+    #[wasm_bindgen(method, getter, js_name = timeOrigin)]
+    fn time_origin(this: &Performance) -> JsValue;
 }
 
 thread_local! {
     static LAST_NOW: Cell<Millis> = const { Cell::new(0) };
+    /// `performance` and its `timeOrigin`, when the platform has `performance.now()`.
+    static MONOTONIC: Option<(Performance, f64)> = monotonic_source();
 }
 
-/// The clock the engine runs on: `Date.now()` made monotonic (a wall clock set back holds
-/// time still until it catches up). Not `performance.now()`: in Chromium that costs ~150 ns
-/// a call against ~45 ns, and the clock is read for every frame.
+fn monotonic_source() -> Option<(Performance, f64)> {
+    let performance = Reflect::get(&js_sys::global(), &"performance".into()).ok()?;
+    if !performance.is_object() || !Reflect::get(&performance, &"now".into()).is_ok_and(|f| f.is_function()) {
+        return None;
+    }
+    let performance: Performance = performance.unchecked_into();
+    let origin = performance.time_origin().as_f64().filter(|o| o.is_finite() && *o > 0.0).unwrap_or_else(js_sys::Date::now);
+    Some((performance, origin))
+}
+
+/// The clock the engine runs on: monotonic milliseconds, `performance.timeOrigin +
+/// performance.now()` (so the values have `Date.now()`'s scale), never going back. Not the
+/// wall clock: a clock set back (NTP, the user, a VM resume) would hold engine time still
+/// for as long, and no deadline (ping, reconnect, auth timeout) would arrive meanwhile.
+/// Where there is no `performance.now()` (or it throws), `Date.now()` clamped monotonic.
+/// Cost: one call into JS per reading, ~0.1 µs more than `Date.now()` in Chromium; the clock
+/// is read once per input (frame), see BENCHMARKS.md's CPU section.
 pub fn now() -> Millis {
-    let wall = js_sys::Date::now().max(0.0) as Millis;
+    let reading = MONOTONIC.with(|source| match source {
+        Some((performance, origin)) => performance.now().ok().map(|t| origin + t),
+        None => None,
+    });
+    let reading = reading.filter(|t| t.is_finite()).unwrap_or_else(js_sys::Date::now).max(0.0) as Millis;
     LAST_NOW.with(|last| {
-        let now = wall.max(last.get());
+        let now = reading.max(last.get());
         last.set(now);
         now
     })
+}
+
+/// Resets the loop flag however the loop is left.
+struct LoopGuard<'a>(&'a Cell<bool>);
+
+impl Drop for LoopGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
 /// Something that happened at the edge.
@@ -149,13 +191,24 @@ pub struct Shared {
     namespace_prefix: Option<String>,
     queue: RefCell<VecDeque<Input>>,
     running: Cell<bool>,
-    scratch: RefCell<Vec<Function>>,
+    scratch: RefCell<Vec<(ListenerId, Function)>>,
     /// Desktop notifications.
     pub desktop: RefCell<Desktop>,
     /// The JS handle of each channel the app holds (one object per channel, as in Echo).
     pub channel_handles: RefCell<crate::fast_map::FastMap<String, JsValue>>,
     me: Weak<Shared>,
+    /// This client's number in [`callback`]'s table (what its undo functions name).
+    instance: u32,
 }
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        callback::unregister_instance(self.instance);
+    }
+}
+
+/// The listener slots undo functions can name (see [`Shared::remover`]).
+const UNDO_SLOTS: [&str; 2] = [slot::CONNECTION, slot::USER];
 
 impl Shared {
     /// Wraps an engine; attaches page listeners when there is a page.
@@ -181,6 +234,7 @@ impl Shared {
             desktop: RefCell::new(Desktop::new(desktop)),
             channel_handles: RefCell::new(Default::default()),
             me: me.clone(),
+            instance: callback::register_instance(me.clone()),
         });
         let browser = BrowserEvents::attach(shared.me.clone());
         shared.core.borrow_mut().browser = Some(browser);
@@ -195,9 +249,10 @@ impl Shared {
 
     /// Runs a command on the engine, then the loop. Safe to call from inside a listener.
     pub fn command<R>(&self, f: impl FnOnce(&mut Engine<JsValue>, Millis) -> R) -> R {
+        let now = now();
         let result = {
             let mut core = self.core.borrow_mut();
-            f(&mut core.engine, now())
+            f(&mut core.engine, now)
         };
         self.pump();
         result
@@ -208,6 +263,7 @@ impl Shared {
         if self.running.replace(true) {
             return;
         }
+        let _running = LoopGuard(&self.running);
         loop {
             let input = self.queue.borrow_mut().pop_front();
             if let Some(input) = input {
@@ -221,23 +277,32 @@ impl Shared {
             }
         }
         self.rearm_timer();
-        self.running.set(false);
     }
 
     fn apply(&self, input: Input) {
-        let mut core = self.core.borrow_mut();
         let now = now();
-        match input {
-            Input::Open(socket) => core.engine.handle_open(now, socket),
+        // Everything that reads JS values runs before the engine is borrowed.
+        let (input, frame) = match input {
             Input::Frame(socket, text) => {
-                if core.debug {
-                    console_debug("echo-wasm <-", &text);
+                if self.core.borrow().debug {
+                    let _ = console_debug("echo-wasm <-", &text);
                 }
                 let frame = match super::payload::json_parse(&text) {
                     Ok(value) => super::payload::decode_js_frame(&value),
                     Err(_) => Err(FrameError::NotJson),
                 };
-                core.engine.handle_frame(now, socket, frame);
+                (Input::Frame(socket, JsValue::UNDEFINED), Some(frame))
+            }
+            other => (other, None),
+        };
+        let wall = if matches!(input, Input::Timer) { js_sys::Date::now() } else { 0.0 };
+        let mut core = self.core.borrow_mut();
+        match input {
+            Input::Open(socket) => core.engine.handle_open(now, socket),
+            Input::Frame(socket, _) => {
+                if let Some(frame) = frame {
+                    core.engine.handle_frame(now, socket, frame);
+                }
             }
             Input::Binary(socket) => core.engine.handle_frame(now, socket, Err(FrameError::Binary)),
             Input::Close(socket, code, reason) => {
@@ -247,7 +312,9 @@ impl Shared {
                 core.engine.handle_close(now, socket, code, &reason);
             }
             Input::Timer => {
-                let late_by = core.timer.as_ref().map_or(0.0, |(_, expected)| js_sys::Date::now() - expected);
+                // Wall clock on purpose: a suspended machine stops the monotonic clock on some
+                // systems, and a timer firing far too late by the wall clock means a wake-up.
+                let late_by = core.timer.as_ref().map_or(0.0, |(_, expected)| wall - expected);
                 core.timer = None;
                 if late_by > 5_000.0 {
                     core.engine.handle_wake(now);
@@ -262,9 +329,8 @@ impl Shared {
     }
 
     fn rearm_timer(&self) {
-        let mut core = self.core.borrow_mut();
-        let Some(deadline) = core.engine.take_deadline_change() else { return };
-        core.timer = deadline.map(|deadline| {
+        let Some(deadline) = self.core.borrow_mut().engine.take_deadline_change() else { return };
+        let timer = deadline.map(|deadline| {
             let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
             let me = self.me.clone();
             let timeout = gloo_timers::callback::Timeout::new(delay, move || {
@@ -274,16 +340,18 @@ impl Shared {
             });
             (timeout, js_sys::Date::now() + delay as f64)
         });
+        let old = std::mem::replace(&mut self.core.borrow_mut().timer, timer);
+        drop(old);
     }
 
     fn perform(&self, output: Output<JsValue>) {
         match output {
             Output::Event { channel, event, data, user_id } => self.dispatch_event(&channel, &event, &data, user_id),
             Output::Send(text) => {
-                let core = self.core.borrow();
-                if core.debug {
-                    console_debug("echo-wasm ->", &JsValue::from_str(&text));
+                if self.core.borrow().debug {
+                    let _ = console_debug("echo-wasm ->", &JsValue::from_str(&text));
                 }
+                let core = self.core.borrow();
                 if let Some((_, socket)) = &core.socket {
                     socket.send(&text);
                 }
@@ -398,11 +466,12 @@ impl Shared {
 
     /// Keeps an error for `diagnose()`.
     pub fn record(&self, code: &'static str, message: String, channel: Option<String>) {
+        let at = js_sys::Date::now();
         let mut core = self.core.borrow_mut();
         if core.errors.len() == ERROR_HISTORY {
             core.errors.pop_front();
         }
-        core.errors.push_back(ErrorRecord { code, message, channel, at: js_sys::Date::now() });
+        core.errors.push_back(ErrorRecord { code, message, channel, at });
     }
 
     /// Prints an unobserved error once per connection cycle, so nothing fails silently.
@@ -416,24 +485,33 @@ impl Shared {
             first
         };
         if first {
-            console_warn(&format!("echo-wasm [{code}] {message}"));
+            let _ = console_warn(&format!("echo-wasm [{code}] {message}"));
         }
     }
 
     /// Calls the listeners of `event` on `channel` with `args`. Returns whether any ran.
     pub fn emit(&self, channel: &str, event: &str, args: &[&JsValue]) -> bool {
         let mut listeners = std::mem::take(&mut *self.scratch.borrow_mut());
-        self.listeners.borrow().collect(channel, event, &mut listeners);
+        self.listeners.borrow().collect_with_ids(channel, event, &mut listeners);
         let any = !listeners.is_empty();
-        self.call_each(&mut listeners, channel, event, args);
+        self.call_each(&mut listeners, channel, event, false, args);
         *self.scratch.borrow_mut() = listeners;
         any
     }
 
     /// Calls (and drains) `listeners` with `args`; a listener that throws is reported and the
-    /// others still run.
-    fn call_each(&self, listeners: &mut Vec<Function>, channel: &str, event: &str, args: &[&JsValue]) {
-        for listener in listeners.drain(..) {
+    /// others still run. One removed meanwhile (by an earlier listener) is skipped. `all`: the
+    /// listeners are listen-to-all ones.
+    fn call_each(&self, listeners: &mut Vec<(ListenerId, Function)>, channel: &str, event: &str, all: bool, args: &[&JsValue]) {
+        let removals = self.listeners.borrow().removals();
+        for (id, listener) in listeners.drain(..) {
+            let removed = {
+                let registry = self.listeners.borrow();
+                registry.removals() != removals && !registry.contains(channel, (!all).then_some(event), id)
+            };
+            if removed {
+                continue;
+            }
             let result = match args {
                 [] => listener.call0(&JsValue::UNDEFINED),
                 [a] => listener.call1(&JsValue::UNDEFINED, a),
@@ -449,22 +527,22 @@ impl Shared {
     /// listeners get `(formattedName, data)`.
     fn dispatch_event(&self, channel: &str, event: &str, data: &JsValue, user_id: Option<String>) {
         let mut listeners = std::mem::take(&mut *self.scratch.borrow_mut());
-        self.listeners.borrow().collect(channel, event, &mut listeners);
+        self.listeners.borrow().collect_with_ids(channel, event, &mut listeners);
         if !listeners.is_empty() {
             match user_id {
                 Some(id) => {
                     let meta = Object::new();
                     set(&meta, "user_id", &JsValue::from_str(&id));
-                    self.call_each(&mut listeners, channel, event, &[data, &meta]);
+                    self.call_each(&mut listeners, channel, event, false, &[data, &meta]);
                 }
-                None => self.call_each(&mut listeners, channel, event, &[data]),
+                None => self.call_each(&mut listeners, channel, event, false, &[data]),
             }
         }
         if !event.starts_with("pusher:") {
-            self.listeners.borrow().collect_all(channel, &mut listeners);
+            self.listeners.borrow().collect_all_with_ids(channel, &mut listeners);
             if !listeners.is_empty() {
                 let name = JsValue::from_str(&self.name_for_all_listeners(event));
-                self.call_each(&mut listeners, channel, event, &[&name, data]);
+                self.call_each(&mut listeners, channel, event, true, &[&name, data]);
             }
         }
         *self.scratch.borrow_mut() = listeners;
@@ -484,13 +562,14 @@ impl Shared {
         if !wanted {
             return;
         }
-        let checked = self.desktop.borrow().precheck();
-        let ctor = match checked {
+        // The config is copied out: the checks, `map`, the constructor and `onClick` are JS
+        // (a page may replace `Notification`), so no borrow of `desktop` is held across them.
+        let config = self.desktop.borrow().config();
+        let ctor = match notify::precheck(&config) {
             Ok(ctor) => ctor,
             Err(skip) => return self.note_skip(&skip),
         };
-        let mapper = self.desktop.borrow().mapper();
-        let spec = match mapper {
+        let spec = match &config.map {
             None => notify::default_spec(data, event, is_notification),
             Some(map) => {
                 let meta = Object::new();
@@ -503,9 +582,19 @@ impl Shared {
                 }
             }
         };
-        let shown = self.desktop.borrow_mut().show(&ctor, &spec, data);
-        if let Err(skip) = shown {
-            self.note_skip(&skip);
+        let me = self.me.clone();
+        let on_click_threw = move |thrown: &JsValue| {
+            if let Some(shared) = me.upgrade() {
+                shared.listener_threw(slot::CONNECTION, "desktopNotifications.onClick", thrown);
+            }
+        };
+        match notify::show(&ctor, &spec, data, config.on_click.clone(), on_click_threw) {
+            Ok(shown) => {
+                let evicted = self.desktop.borrow_mut().keep(shown);
+                // Dropping detaches its `onclick` (a JS setter): after the borrow ends.
+                drop(evicted);
+            }
+            Err(skip) => self.note_skip(&skip),
         }
     }
 
@@ -526,9 +615,9 @@ impl Shared {
         format!(".{event}")
     }
 
-    fn listener_threw(&self, channel: &str, event: &str, thrown: &JsValue) {
+    pub(crate) fn listener_threw(&self, channel: &str, event: &str, thrown: &JsValue) {
         let message = format!("A listener for {} on {} threw: {}", event.trim_start_matches('\u{1}'), channel.trim_start_matches('\u{1}'), auth::describe(thrown));
-        console_error2("echo-wasm: listener threw", thrown);
+        let _ = console_error2("echo-wasm: listener threw", thrown);
         self.record(crate::error::code::LISTENER_THREW, message.clone(), Some(channel.to_owned()));
         if event != slot::ERRORS {
             let object = crate::api::errors::error_object("ListenerError", crate::error::code::LISTENER_THREW, &message, Some(channel));
@@ -543,14 +632,18 @@ impl Shared {
     }
 
     /// A JS function that removes listener `id` of `channel` when called (the undo of a
-    /// registration).
+    /// registration). It may be called any number of times (later calls do nothing), also
+    /// after the client is gone, and holds no Rust memory (see [`callback`]).
     pub fn remover(&self, channel: &'static str, id: ListenerId) -> JsValue {
-        let me = self.me.clone();
-        Closure::once_into_js(move || {
-            if let Some(shared) = me.upgrade() {
-                shared.listeners.borrow_mut().remove(channel, id);
-            }
-        })
+        let slot = UNDO_SLOTS.iter().position(|s| *s == channel).unwrap_or(0) as u32;
+        callback::undo_function(self.instance, slot, id)
+    }
+
+    /// What an undo function does: removes listener `id` of [`UNDO_SLOTS`]`[slot]`.
+    pub(crate) fn remove_listener(&self, slot: u32, id: ListenerId) {
+        if let Some(channel) = UNDO_SLOTS.get(slot as usize) {
+            self.listeners.borrow_mut().remove(channel, id);
+        }
     }
 
     /// Stops everything that holds browser resources (socket, timer, page listeners).

@@ -6,9 +6,11 @@
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
 //! - [`notify`]: desktop notifications through the Notification API.
 //! - [`payload`]: `JsValue` as the core's payload type.
+//! - [`callback`]: undo functions and the authorizer callback (callable any number of times).
 
 pub mod auth;
 pub mod browser;
+pub mod callback;
 pub mod driver;
 pub mod notify;
 pub mod payload;

@@ -9,6 +9,9 @@
 //! records as a diagnostic, and the event still reaches its listeners.
 //!
 //! Everything goes through `Reflect` so that a browser without `Notification` cannot trap.
+//! The checks, `map`, the constructor and `onClick` are all JS (a page may replace
+//! `Notification`): they run through free functions the driver calls with no borrow held;
+//! [`Desktop`] only keeps the config and the shown notifications.
 
 use std::collections::VecDeque;
 
@@ -125,9 +128,10 @@ pub fn request_permission() -> Result<js_sys::Promise, String> {
     Ok(js_sys::Promise::resolve(&result))
 }
 
-struct Shown {
+/// A shown notification and its click handler (detached when this drops).
+pub struct Shown {
     notification: JsValue,
-    _on_click: Closure<dyn FnMut()>,
+    _on_click: Closure<dyn Fn()>,
 }
 
 impl Drop for Shown {
@@ -153,62 +157,69 @@ impl Desktop {
         self.config.enabled
     }
 
-    /// The `map` function, if any (called by the driver without borrows held).
-    pub fn mapper(&self) -> Option<Function> {
-        self.config.map.clone()
+    /// A copy of the config (the driver uses it with no borrow held).
+    pub fn config(&self) -> DesktopConfig {
+        self.config.clone()
     }
 
-    /// Checks everything but the mapping: enabled, visibility, API, permission.
-    pub fn precheck(&self) -> Result<Function, Skip> {
-        if self.config.only_when_hidden {
-            let state = get(&get(&global(), "document"), "visibilityState");
-            if state.as_string().as_deref() == Some("visible") {
-                return Err(Skip::Visible);
-            }
-        }
-        let ctor = constructor().map_err(Skip::Unsupported)?;
-        match get(&ctor, "permission").as_string().as_deref() {
-            Some("granted") => Ok(ctor),
-            Some("denied") => Err(Skip::NoPermission("denied")),
-            _ => Err(Skip::NoPermission("default")),
-        }
+    /// Keeps `shown` (its click handler lives as long); returns the oldest one when
+    /// [`KEEP_CLICK_HANDLERS`] are kept already, for the caller to drop after its borrow.
+    pub fn keep(&mut self, shown: Shown) -> Option<Shown> {
+        let evicted = if self.shown.len() >= KEEP_CLICK_HANDLERS { self.shown.pop_front() } else { None };
+        self.shown.push_back(shown);
+        evicted
     }
+}
 
-    /// Shows `spec` (`{title, body, icon, tag, data}`) for `payload` with constructor `ctor`.
-    pub fn show(&mut self, ctor: &Function, spec: &JsValue, payload: &JsValue) -> Result<(), Skip> {
-        let title = text(&get(spec, "title")).unwrap_or_default();
-        let options = Object::new();
-        for key in ["body", "icon", "tag"] {
-            if let Some(value) = text(&get(spec, key)) {
-                let _ = Reflect::set(&options, &key.into(), &value.into());
-            }
+/// Checks everything but the mapping: visibility, API, permission.
+pub fn precheck(config: &DesktopConfig) -> Result<Function, Skip> {
+    if config.only_when_hidden {
+        let state = get(&get(&global(), "document"), "visibilityState");
+        if state.as_string().as_deref() == Some("visible") {
+            return Err(Skip::Visible);
         }
-        let data = get(spec, "data");
-        if !data.is_undefined() {
-            let _ = Reflect::set(&options, &"data".into(), &data);
-        }
-        let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::auth::describe(&e)))?;
-        let on_click = self.config.on_click.clone();
-        let target = notification.clone();
-        let payload = payload.clone();
-        let handler = Closure::<dyn FnMut()>::new(move || {
-            if let Some(window) = web_sys::window() {
-                let _ = window.focus();
-            }
-            if let Some(on_click) = &on_click {
-                let _ = on_click.call1(&JsValue::UNDEFINED, &payload);
-            }
-            if let Some(close) = get(&target, "close").dyn_ref::<Function>() {
-                let _ = close.call0(&target);
-            }
-        });
-        let _ = Reflect::set(&notification, &"onclick".into(), handler.as_ref());
-        if self.shown.len() == KEEP_CLICK_HANDLERS {
-            self.shown.pop_front();
-        }
-        self.shown.push_back(Shown { notification, _on_click: handler });
-        Ok(())
     }
+    let ctor = constructor().map_err(Skip::Unsupported)?;
+    match get(&ctor, "permission").as_string().as_deref() {
+        Some("granted") => Ok(ctor),
+        Some("denied") => Err(Skip::NoPermission("denied")),
+        _ => Err(Skip::NoPermission("default")),
+    }
+}
+
+/// Shows `spec` (`{title, body, icon, tag, data}`) for `payload` with constructor `ctor`.
+/// A click calls `on_click(payload)`; what it throws goes to `on_click_threw`.
+pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option<Function>, on_click_threw: impl Fn(&JsValue) + 'static) -> Result<Shown, Skip> {
+    let title = text(&get(spec, "title")).unwrap_or_default();
+    let options = Object::new();
+    for key in ["body", "icon", "tag"] {
+        if let Some(value) = text(&get(spec, key)) {
+            let _ = Reflect::set(&options, &key.into(), &value.into());
+        }
+    }
+    let data = get(spec, "data");
+    if !data.is_undefined() {
+        let _ = Reflect::set(&options, &"data".into(), &data);
+    }
+    let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::auth::describe(&e)))?;
+    let target = notification.clone();
+    let payload = payload.clone();
+    // `Fn`, not `FnMut`: `onClick` may click the notification again (re-entrant call).
+    let handler = Closure::<dyn Fn()>::new(move || {
+        if let Some(window) = web_sys::window() {
+            let _ = window.focus();
+        }
+        if let Some(on_click) = &on_click {
+            if let Err(thrown) = on_click.call1(&JsValue::UNDEFINED, &payload) {
+                on_click_threw(&thrown);
+            }
+        }
+        if let Some(close) = get(&target, "close").dyn_ref::<Function>() {
+            let _ = close.call0(&target);
+        }
+    });
+    let _ = Reflect::set(&notification, &"onclick".into(), handler.as_ref());
+    Ok(Shown { notification, _on_click: handler })
 }
 
 /// A string or number as plain text (anything else: none).
