@@ -95,10 +95,22 @@ impl Echo {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(message: &str);
+}
+
 impl Drop for Echo {
     fn drop(&mut self) {
         // `free()` or the FinalizationRegistry: end the socket, timer and page listeners.
         if let Some(shared) = self.shared.get_mut().take() {
+            let listeners = shared.listeners.borrow().len();
+            if listeners > 0 {
+                console_warn(&format!(
+                    "echo-wasm: an Echo with {listeners} listener(s) was freed without destroy() (no longer referenced): its connection is closed. Keep the Echo referenced (e.g. window.Echo) while you use its channels."
+                ));
+            }
             shared.shutdown();
         }
     }
