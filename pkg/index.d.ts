@@ -144,6 +144,8 @@ export interface Diagnosis {
   /** Successful reconnections. */
   reconnects: number;
   signedInUser: string | null;
+  /** `true` after `destroy()` (everything else then reads as disconnected and empty). */
+  destroyed?: boolean;
   /** The 20 most recent errors, oldest first. */
   lastErrors: Array<{ code: string; message: string; channel: string | null; at: number }>;
   channels: Array<{
@@ -192,7 +194,16 @@ export interface Members<User = any> {
   members: Array<{ id: string; info: User }>;
 }
 
-/** A public channel. Every listener method returns the channel (chainable). */
+/**
+ * A public channel. Every listener method returns the channel (chainable).
+ *
+ * A handle of a channel that was left (`leave`, `leaveChannel`, `unsubscribe`) is stale:
+ * adding a listener to it (`listen`, `listenToAll`, `notification`, `listenForWhisper`,
+ * `here`, `joining`, `leaving`, `subscribed`, `error`, or `subscribe()`) subscribes the channel
+ * again, so the listener fires; the value returned is then the channel's current handle
+ * (`echo.channel(name)`). A handle does not keep its Echo alive: once the Echo is destroyed
+ * or garbage-collected, its methods throw `EchoError` `echo_destroyed`.
+ */
 export declare class Channel {
   protected constructor();
   /** The full name, e.g. `private-tenant.1.inventory`. */
@@ -302,7 +313,12 @@ export declare class Echo {
   readonly notifications: NotificationsPermission;
   /** Connection, channels, recent errors and permission as a plain object (no secrets). */
   diagnose(): Diagnosis;
-  /** Release the socket, timer and page listeners. */
+  /**
+   * Release the socket, timer, page listeners and listeners. The instance is unusable after:
+   * `channel()`, `connect()` and its channels' methods throw `EchoError` `echo_destroyed`.
+   * An Echo that is no longer referenced is closed the same way when it is garbage-collected
+   * (a listener that references the Echo keeps it alive: call `destroy()`).
+   */
   destroy(): void;
 }
 

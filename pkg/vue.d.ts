@@ -49,7 +49,7 @@ export type EventCallback<TPayload> = (payload: TPayload, meta?: { user_id: stri
 export interface ChannelHandle<TChannel> {
   /** Leave now (when no other component uses the channel); `leaveAll` as `leave()`. Also done on unmount. */
   leaveChannel: (leaveAll?: boolean) => void;
-  /** Leave the name under every prefix (public, private, presence) via `echo().leave(name)`. */
+  /** Leave the name under every prefix (public, private, presence), except channels other mounted components still use. */
   leave: () => void;
   /** The channel (taken now if the component has not mounted yet). */
   channel: () => TChannel;
@@ -107,7 +107,8 @@ export type EchoEnv = Record<string, string | boolean | undefined>;
  * forceTLS `(VITE_REVERB_SCHEME ?? 'https') === 'https'`, enabledTransports `['ws', 'wss']`;
  * for `'pusher'`: `VITE_PUSHER_APP_KEY`, `VITE_PUSHER_APP_CLUSTER`, `VITE_PUSHER_HOST`,
  * `VITE_PUSHER_PORT`, `VITE_PUSHER_SCHEME`. Configuring again makes the next `echo()` a new
- * instance (the previous one is not destroyed).
+ * instance: the previous one, if built here, is destroyed (its socket closes), and mounted
+ * composables move to the new one.
  */
 export declare function configureEcho(config: Partial<EchoOptions>): void;
 
@@ -122,7 +123,8 @@ export declare function echoIsConfigured(): boolean;
 
 /**
  * Use an Echo you created yourself (e.g. `window.Echo`), or a test double, instead of one built
- * from configureEcho's options. `null` goes back to configureEcho's.
+ * from configureEcho's options. `null` goes back to configureEcho's. Mounted composables move
+ * to the new instance; one built by configureEcho is destroyed (yours never are).
  */
 export declare function setEchoInstance(client: Echo | null): void;
 

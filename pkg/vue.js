@@ -11,7 +11,11 @@
 //   components passing the same function never remove each other's listener.
 // - A change of `dependencies` (refs, getters or reactive objects) or of a ref/getter channel
 //   name leaves the channel and subscribes again (echo-vue kept listening on the left channel).
-// - Entries are kept per Echo instance, so `configureEcho()` again starts from a clean slate.
+// - Entries are kept per Echo instance, so `configureEcho()` again starts from a clean slate:
+//   the old instance (if configureEcho built it) is destroyed, so its socket closes, and every
+//   mounted composable moves to the new one (its listeners and presence hooks re-bound).
+// - `leave()` leaves the name under every prefix except the prefixed channels that other
+//   mounted components still hold (echo-vue left them for everyone).
 import {
   getCurrentInstance, getCurrentScope, onMounted, onScopeDispose, onUnmounted, ref,
   shallowRef, toValue, watch,
@@ -22,6 +26,8 @@ import Echo from './index.js';
 
 let config = null; // options from configureEcho()
 let instance = null; // created by the first echo() call
+let owned = false; // whether `instance` was built here (then we destroy it when replacing it)
+const bound = new Set(); // live composables: { client, rebind() } while they hold the client
 
 /** Vite's env (`import.meta.env`), or `{}` outside Vite (Node, SSR without Vite, webpack). */
 function viteEnv() {
@@ -57,7 +63,7 @@ export function resolveEchoConfig(userConfig = {}, env = viteEnv()) {
 /** Configure the Echo the composables use (created on first use). Call once, before them. */
 export function configureEcho(userConfig) {
   config = resolveEchoConfig(userConfig);
-  instance = null; // the next echo() builds one from the new options
+  replaceInstance(null); // the next echo() builds one from the new options
 }
 
 /**
@@ -65,7 +71,32 @@ export function configureEcho(userConfig) {
  * built from configureEcho's options. `null` goes back to configureEcho's.
  */
 export function setEchoInstance(client) {
-  instance = client ?? null;
+  replaceInstance(client ?? null, false);
+}
+
+/**
+ * Swaps the instance: mounted composables let go of the old one (while it still works), an
+ * old one built here is destroyed (its socket closes), then they re-bind to the new one.
+ */
+function replaceInstance(next, nextOwned = false) {
+  const old = instance;
+  const oldOwned = owned;
+  if (old === next) return;
+  const moving = old ? [...bound].filter((b) => b.client === old) : [];
+  for (const b of moving) b.release();
+  instance = next;
+  owned = next ? nextOwned : false;
+  if (old && oldOwned && typeof old.destroy === 'function') old.destroy();
+  if (moving.length > 0 && (instance || config)) for (const b of moving) b.rebind();
+}
+
+/** Runs `fn`; an `echo_destroyed` error (a handle of an instance destroyed by hand) is ignored. */
+function quietly(fn) {
+  try {
+    fn();
+  } catch (error) {
+    if (error?.code !== 'echo_destroyed') throw error;
+  }
 }
 
 export const echoIsConfigured = () => config !== null || instance !== null;
@@ -80,6 +111,7 @@ export function echo() {
     );
   }
   instance = new Echo(config);
+  owned = true;
   return instance;
 }
 
@@ -107,13 +139,18 @@ function retain(name, visibility) {
   return entry;
 }
 
-/** Drops one reference; the last one leaves the channel (`leaveAll`: under every prefix). */
+/**
+ * Drops one reference; the last one leaves the channel. `leaveAll` (echo's `leave(name)`)
+ * also leaves the name under the other prefixes, except those still held by other
+ * components: one component's leave() never takes a channel from another.
+ */
 function release(entry, leaveAll) {
   entry.count -= 1;
-  if (entry.count > 0) return;
-  if (entry.channels.get(entry.key) === entry) entry.channels.delete(entry.key);
-  if (leaveAll) entry.client.leave(entry.name);
-  else entry.client.leaveChannel(entry.key);
+  if (entry.channels.get(entry.key) === entry && entry.count <= 0) entry.channels.delete(entry.key);
+  const keys = leaveAll ? Object.values(prefixes).map((prefix) => prefix + entry.name) : [entry.key];
+  const free = keys.filter((key) => (key === entry.key ? entry.count <= 0 : !(entry.channels.get(key)?.count > 0)));
+  if (leaveAll && free.length === keys.length) return quietly(() => entry.client.leave(entry.name));
+  for (const key of free) quietly(() => entry.client.leaveChannel(key));
 }
 
 /** Runs `start` on mount and `stop` on unmount; outside a component: now, and on scope dispose. */
@@ -143,6 +180,8 @@ function useSubscription(channelName, visibility, dependencies, { bindEvents, bi
     if (!entry) {
       entry = retain(toValue(channelName), visibility);
       unbindChannel = bindChannel ? bindChannel(entry.channel) : null;
+      binding.client = entry.client;
+      bound.add(binding);
     }
     return entry.channel;
   };
@@ -151,19 +190,33 @@ function useSubscription(channelName, visibility, dependencies, { bindEvents, bi
     if (!unbindEvents && bindEvents) unbindEvents = bindEvents(channel);
   };
   const stopListening = () => {
-    if (unbindEvents) unbindEvents();
+    if (unbindEvents) quietly(unbindEvents);
     unbindEvents = null;
+  };
+  // While we hold a channel: how to let go of the instance and take the new one after
+  // configureEcho()/setEchoInstance() (listening again if we were).
+  const binding = {
+    client: null,
+    wasListening: false,
+    release() {
+      binding.wasListening = unbindEvents !== null;
+      tearDown();
+    },
+    rebind() {
+      if (binding.wasListening) listen();
+      else acquire();
+    },
   };
   const tearDown = (leaveAll = false) => {
     stopListening();
+    bound.delete(binding);
     if (!entry) return;
-    if (unbindChannel) unbindChannel();
+    if (unbindChannel) quietly(unbindChannel);
     unbindChannel = null;
     const held = entry;
     entry = null;
     release(held, leaveAll);
   };
-
   onLifecycle(listenOnMount ? listen : acquire, () => tearDown());
 
   // Re-subscribe when the dependencies (or a ref/getter channel name) change.
@@ -298,17 +351,20 @@ export const usePublicChannel = (channelName) => useChannel(channelName, 'public
 /** Calls `update(client, status?)` on mount and on every connection change, until unmount. */
 function useConnectionChange(update) {
   let unsubscribe = null;
-  onLifecycle(
-    () => {
-      const client = echo();
-      update(client);
-      unsubscribe = client.connector.onConnectionChange((status) => update(client, status));
-    },
-    () => {
-      if (unsubscribe) unsubscribe();
-      unsubscribe = null;
-    },
-  );
+  const stop = () => {
+    bound.delete(binding);
+    if (unsubscribe) quietly(unsubscribe);
+    unsubscribe = null;
+  };
+  const start = () => {
+    const client = echo();
+    update(client);
+    unsubscribe = client.connector.onConnectionChange((status) => update(client, status));
+    binding.client = client;
+    bound.add(binding);
+  };
+  const binding = { client: null, release: stop, rebind: start };
+  onLifecycle(start, stop);
 }
 
 /** The connection status as a ref: connected, connecting, reconnecting, failed, disconnected. */

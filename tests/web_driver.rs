@@ -151,7 +151,7 @@ async fn a_listener_may_leave_the_channel_while_being_dispatched() {
 async fn disconnect_stops_and_connect_resubscribes() {
     let echo = Echo::new(options(&[])).expect("valid options");
     let (status_cb, statuses, _keep) = recorder();
-    let off = echo.connector().on_connection_change(status_cb);
+    let off = echo.connector().on_connection_change(status_cb).expect("onConnectionChange");
     let (cb, log, _keep2) = recorder();
     let channel = echo.channel("driver.resub").expect("channel");
     call(&channel, "listen", &[".tick".into(), cb.into()]);

@@ -5,8 +5,15 @@
 //! client hands out one handle per channel: `echo.private('x') === echo.private('x')`, and
 //! every chainable method returns that same object (no new wrapper per call). Leaving the
 //! channel forgets the handle; the next `echo.private('x')` makes a new one.
+//!
+//! A handle holds the client weakly (the Echo is the only owner, so an unreachable Echo is
+//! collected even while the driver caches handles): used after its Echo was destroyed or
+//! collected, a method throws `echo_destroyed`. A handle of a channel that was left is
+//! stale: adding a listener to it (`listen`, `here`, `notification`, ...) subscribes the
+//! channel again, so no listener is ever kept on a channel that is not requested; chained
+//! calls then return the channel's current handle (the one `echo.channel(name)` returns).
 
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
@@ -19,7 +26,7 @@ use crate::web::driver::{desktop_mark, set, slot, Shared};
 /// A subscribed (or subscribing) channel.
 #[wasm_bindgen]
 pub struct Channel {
-    shared: Rc<Shared>,
+    shared: Weak<Shared>,
     name: String,
 }
 
@@ -46,7 +53,7 @@ fn handle_of(shared: &Rc<Shared>, name: &str, cache: bool) -> JsValue {
     if let Some(handle) = shared.channel_handles.borrow().get(name) {
         return handle.clone();
     }
-    let handle = JsValue::from(Channel { shared: shared.clone(), name: name.to_owned() });
+    let handle = JsValue::from(Channel { shared: Rc::downgrade(shared), name: name.to_owned() });
     if cache {
         shared.channel_handles.borrow_mut().insert(name.to_owned(), handle.clone());
     }
@@ -60,22 +67,36 @@ impl Channel {
         Ok(handle_of(shared, &name, true))
     }
 
+    /// The live client, or the `echo_destroyed` error.
+    fn shared(&self) -> Result<Rc<Shared>, JsValue> {
+        super::upgrade(&self.shared)
+    }
+
     /// This channel's handle, for chaining (a left channel's stale handle is not re-cached).
-    fn handle(&self) -> JsValue {
-        handle_of(&self.shared, &self.name, false)
+    fn handle(&self, shared: &Rc<Shared>) -> JsValue {
+        handle_of(shared, &self.name, false)
     }
 
-    fn event_name(&self, event: &str) -> String {
-        format_event_name(self.shared.namespace.as_deref(), event)
+    /// Before a listener is added: a left channel (its handle no longer cached) is
+    /// subscribed again, so the listener can fire.
+    fn revive(&self, shared: &Rc<Shared>) -> Result<(), JsValue> {
+        let left = !shared.channel_handles.borrow().contains_key(&self.name);
+        if left {
+            Channel::open(shared, self.name.clone())?;
+        }
+        Ok(())
     }
 
-    fn add(&self, event: &str, callback: Function) -> JsValue {
-        self.shared.add_listener(&self.name, event, callback);
-        self.handle()
+    fn add(&self, event: &str, callback: Function) -> Result<JsValue, JsValue> {
+        let shared = self.shared()?;
+        self.revive(&shared)?;
+        shared.add_listener(&self.name, event, callback);
+        Ok(self.handle(&shared))
     }
 
-    fn remove(&self, event: &str, callback: Option<Function>) -> JsValue {
-        let mut listeners = self.shared.listeners.borrow_mut();
+    fn remove(&self, event: &str, callback: Option<Function>) -> Result<JsValue, JsValue> {
+        let shared = self.shared()?;
+        let mut listeners = shared.listeners.borrow_mut();
         let mark = desktop_mark(event);
         for name in [event, mark.as_str()] {
             match &callback {
@@ -84,7 +105,7 @@ impl Channel {
             };
         }
         drop(listeners);
-        self.handle()
+        Ok(self.handle(&shared))
     }
 }
 
@@ -99,100 +120,109 @@ impl Channel {
     /// `waiting` | `authorizing` | `pending` | `subscribed` | `failed` | `unsubscribed`.
     #[wasm_bindgen(getter, js_name = subscriptionState)]
     pub fn subscription_state(&self) -> String {
-        let core = self.shared.core.borrow();
+        let Some(shared) = self.shared.upgrade() else { return "unsubscribed".to_owned() };
+        let core = shared.core.borrow();
         core.engine.subscription(&self.name).map_or("unsubscribed", Subscription::as_str).to_owned()
     }
 
     /// Listens to `event` (Echo naming: `.inventory.update` verbatim, `OrderShipped` in the
     /// namespace). The callback gets `(data, {user_id}?)`. With `{desktop: true}` as third
     /// argument the event also raises a desktop notification (see `desktopNotifications`).
+    /// On a left channel's handle this subscribes the channel again.
     pub fn listen(&self, event: &str, callback: Function, options: JsValue) -> Result<JsValue, JsValue> {
-        listen(&self.shared, &self.name, event, callback, &options);
-        Ok(self.handle())
+        let shared = self.shared()?;
+        self.revive(&shared)?;
+        listen(&shared, &self.name, event, callback, &options);
+        Ok(self.handle(&shared))
     }
 
     /// Listens to every event: the callback gets `(eventName, data)`.
     #[wasm_bindgen(js_name = listenToAll)]
-    pub fn listen_to_all(&self, callback: Function) -> JsValue {
-        self.shared.listeners.borrow_mut().add_all(&self.name, callback);
-        self.handle()
+    pub fn listen_to_all(&self, callback: Function) -> Result<JsValue, JsValue> {
+        let shared = self.shared()?;
+        self.revive(&shared)?;
+        shared.listeners.borrow_mut().add_all(&self.name, callback);
+        Ok(self.handle(&shared))
     }
 
     /// Stops `callback` (or every listener) for `event`.
     #[wasm_bindgen(js_name = stopListening)]
-    pub fn stop_listening(&self, event: &str, callback: Option<Function>) -> JsValue {
-        self.remove(&self.event_name(event), callback)
+    pub fn stop_listening(&self, event: &str, callback: Option<Function>) -> Result<JsValue, JsValue> {
+        let shared = self.shared()?;
+        self.remove(&format_event_name(shared.namespace.as_deref(), event), callback)
     }
 
     /// Stops `callback` (or every listen-to-all listener).
     #[wasm_bindgen(js_name = stopListeningToAll)]
-    pub fn stop_listening_to_all(&self, callback: Option<Function>) -> JsValue {
-        let mut listeners = self.shared.listeners.borrow_mut();
+    pub fn stop_listening_to_all(&self, callback: Option<Function>) -> Result<JsValue, JsValue> {
+        let shared = self.shared()?;
+        let mut listeners = shared.listeners.borrow_mut();
         match callback {
             Some(cb) => listeners.remove_all_listeners(&self.name, |l| JsValue::from(l) == JsValue::from(&cb)),
             None => listeners.remove_all_listeners(&self.name, |_| true),
         };
         drop(listeners);
-        self.handle()
+        Ok(self.handle(&shared))
     }
 
     /// Calls `callback()` each time the subscription succeeds (again after reconnects).
-    pub fn subscribed(&self, callback: Function) -> JsValue {
+    pub fn subscribed(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.add(slot::SUBSCRIBED, callback)
     }
 
     /// Calls `callback({type, status, code, message})` when the subscription fails.
-    pub fn error(&self, callback: Function) -> JsValue {
+    pub fn error(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.add(slot::ERROR, callback)
     }
 
     /// Listens to Laravel notifications (`BroadcastNotificationCreated`).
-    pub fn notification(&self, callback: Function) -> JsValue {
+    pub fn notification(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.add(NOTIFICATION_EVENT, callback)
     }
 
     /// Stops `callback` (or every notification listener).
     #[wasm_bindgen(js_name = stopListeningForNotification)]
-    pub fn stop_listening_for_notification(&self, callback: Option<Function>) -> JsValue {
+    pub fn stop_listening_for_notification(&self, callback: Option<Function>) -> Result<JsValue, JsValue> {
         self.remove(NOTIFICATION_EVENT, callback)
     }
 
     /// Sends `client-{event}` to the other members. Throws an `EchoError` (nothing sent)
     /// on a public or encrypted channel, before the subscription, over 10 KB or over 10/s.
     pub fn whisper(&self, event: &str, data: JsValue) -> Result<JsValue, JsValue> {
+        let shared = self.shared()?;
         let name = format!("client-{event}");
         // Serialized here, before the engine is borrowed: `toJSON`, getters and Proxy traps are
         // app code that may call back into the client. The engine gets a plain copy (or
         // `undefined`, which it refuses as not serializable).
         let data = crate::web::payload::plain_copy(&data);
-        self.shared.command(|engine, now| engine.trigger(now, &self.name, &name, &data)).map_err(|e| errors::throwable(&e))?;
-        Ok(self.handle())
+        shared.command(|engine, now| engine.trigger(now, &self.name, &name, &data)).map_err(|e| errors::throwable(&e))?;
+        Ok(self.handle(&shared))
     }
 
     /// Listens to whispers named `event`.
     #[wasm_bindgen(js_name = listenForWhisper)]
-    pub fn listen_for_whisper(&self, event: &str, callback: Function) -> JsValue {
+    pub fn listen_for_whisper(&self, event: &str, callback: Function) -> Result<JsValue, JsValue> {
         self.add(&format!("client-{event}"), callback)
     }
 
     /// Stops `callback` (or every listener) for whispers named `event`.
     #[wasm_bindgen(js_name = stopListeningForWhisper)]
-    pub fn stop_listening_for_whisper(&self, event: &str, callback: Option<Function>) -> JsValue {
+    pub fn stop_listening_for_whisper(&self, event: &str, callback: Option<Function>) -> Result<JsValue, JsValue> {
         self.remove(&format!("client-{event}"), callback)
     }
 
     /// Presence: `callback(users)` with everyone here, after each (re)subscription.
-    pub fn here(&self, callback: Function) -> JsValue {
+    pub fn here(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.add(slot::HERE, callback)
     }
 
     /// Presence: `callback(user)` when someone joins.
-    pub fn joining(&self, callback: Function) -> JsValue {
+    pub fn joining(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.add(slot::JOINING, callback)
     }
 
     /// Presence: `callback(user)` when someone leaves.
-    pub fn leaving(&self, callback: Function) -> JsValue {
+    pub fn leaving(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.add(slot::LEAVING, callback)
     }
 
@@ -212,16 +242,17 @@ impl Channel {
                 ))
             }
         };
-        Ok(self.remove(slot, callback))
+        self.remove(slot, callback)
     }
 
     /// Presence members: `{count, me, members: [{id, info}]}`.
     #[wasm_bindgen(getter)]
     pub fn members(&self) -> JsValue {
-        let core = self.shared.core.borrow();
+        let shared = self.shared.upgrade();
+        let core = shared.as_ref().map(|s| s.core.borrow());
         let view = Object::new();
         let list = Array::new();
-        let (count, me) = match core.engine.members(&self.name) {
+        let (count, me) = match core.as_ref().and_then(|core| core.engine.members(&self.name)) {
             Some(members) => {
                 for (id, info) in members.iter() {
                     let member = Object::new();
@@ -241,13 +272,18 @@ impl Channel {
 
     /// Subscribes again after a failure (e.g. once the user has logged in); does nothing on a
     /// channel that is subscribed or on its way.
-    pub fn subscribe(&self) -> JsValue {
-        self.shared.command(|engine, now| engine.retry_subscription(now, &self.name));
-        self.handle()
+    /// On a left channel's handle this subscribes the channel again.
+    pub fn subscribe(&self) -> Result<JsValue, JsValue> {
+        let shared = self.shared()?;
+        self.revive(&shared)?;
+        shared.command(|engine, now| engine.retry_subscription(now, &self.name));
+        Ok(self.handle(&shared))
     }
 
     /// Unsubscribes this channel (like `echo.leaveChannel(name)`).
     pub fn unsubscribe(&self) {
-        leave(&self.shared, &self.name);
+        if let Some(shared) = self.shared.upgrade() {
+            leave(&shared, &self.name);
+        }
     }
 }

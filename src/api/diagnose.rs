@@ -79,3 +79,22 @@ pub fn diagnose(shared: &Shared) -> JsValue {
     set(&out, "desktopNotifications", &shared.desktop.borrow().enabled().into());
     out.into()
 }
+
+/// What `diagnose()` reports for a destroyed Echo: disconnected, nothing held.
+pub fn destroyed() -> JsValue {
+    let out = Object::new();
+    set(&out, "state", &"disconnected".into());
+    set(&out, "status", &"disconnected".into());
+    set(&out, "destroyed", &true.into());
+    for key in ["socketId", "url", "serverActivityTimeout", "connectedForMs", "signedInUser"] {
+        set(&out, key, &JsValue::NULL);
+    }
+    set(&out, "reconnectAttempts", &0.into());
+    set(&out, "reconnects", &0.into());
+    set(&out, "lastErrors", &Array::new());
+    set(&out, "channels", &Array::new());
+    set(&out, "listeners", &0.into());
+    set(&out, "notificationPermission", &notify::permission().into());
+    set(&out, "desktopNotifications", &false.into());
+    out.into()
+}

@@ -12,7 +12,8 @@ pub mod errors;
 pub mod notifications;
 pub mod options;
 
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -53,11 +54,66 @@ impl Drop for Interceptor {
 }
 
 /// The Echo client: `new Echo({broadcaster: 'reverb', key, wsHost, ...})`.
+///
+/// The Echo is the only strong owner of the client state: channels, the connector and
+/// `notifications` hold weak references, and the driver holds no strong JS handle that points
+/// back at it. So `destroy()`, `free()`, or the Echo becoming unreachable (wasm-bindgen's
+/// FinalizationRegistry frees it) closes the socket and releases everything.
 #[wasm_bindgen]
 pub struct Echo {
-    shared: Rc<Shared>,
+    shared: RefCell<Option<Rc<Shared>>>,
     options: JsValue,
     _interceptor: Option<Interceptor>,
+}
+
+/// The `EchoError` thrown by any use of a destroyed (or collected) instance.
+pub(crate) fn destroyed() -> JsValue {
+    errors::throwable_parts(
+        crate::error::code::DESTROYED,
+        "This Echo was destroyed (destroy(), configureEcho() again, or garbage-collected): create a new Echo and take channels from it.",
+    )
+}
+
+/// The live client behind a weak handle, or the `echo_destroyed` error.
+pub(crate) fn upgrade(weak: &Weak<Shared>) -> Result<Rc<Shared>, JsValue> {
+    weak.upgrade().ok_or_else(destroyed)
+}
+
+impl Echo {
+    /// The live client (a clone, so a callback that destroys the Echo cannot free it under
+    /// the running call), or `None` after `destroy()`.
+    fn live(&self) -> Option<Rc<Shared>> {
+        self.shared.borrow().clone()
+    }
+
+    fn alive(&self) -> Result<Rc<Shared>, JsValue> {
+        self.live().ok_or_else(destroyed)
+    }
+
+    fn weak(&self) -> Weak<Shared> {
+        self.shared.borrow().as_ref().map(Rc::downgrade).unwrap_or_default()
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(message: &str);
+}
+
+impl Drop for Echo {
+    fn drop(&mut self) {
+        // `free()` or the FinalizationRegistry: end the socket, timer and page listeners.
+        if let Some(shared) = self.shared.get_mut().take() {
+            let listeners = shared.listeners.borrow().len();
+            if listeners > 0 {
+                console_warn(&format!(
+                    "echo-wasm: an Echo with {listeners} listener(s) was freed without destroy() (no longer referenced): its connection is closed. Keep the Echo referenced (e.g. window.Echo) while you use its channels."
+                ));
+            }
+            shared.shutdown();
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -71,7 +127,7 @@ impl Echo {
         let engine = Engine::new(config.engine, Box::new(MathRandom));
         let shared = Shared::new(engine, config.auth, config.namespace, config.desktop, config.debug);
         let interceptor = if config.without_interceptors { None } else { register_axios_interceptor(&shared) };
-        let echo = Echo { shared, options, _interceptor: interceptor };
+        let echo = Echo { shared: RefCell::new(Some(shared)), options, _interceptor: interceptor };
         echo.connect()?;
         Ok(echo)
     }
@@ -84,23 +140,23 @@ impl Echo {
 
     /// A public channel (subscribed on first use).
     pub fn channel(&self, name: &str) -> Result<JsValue, JsValue> {
-        Channel::open(&self.shared, name.to_owned())
+        Channel::open(&self.alive()?, name.to_owned())
     }
 
     /// `private-{name}`.
     pub fn private(&self, name: &str) -> Result<JsValue, JsValue> {
-        Channel::open(&self.shared, format!("private-{name}"))
+        Channel::open(&self.alive()?, format!("private-{name}"))
     }
 
     /// `private-encrypted-{name}`.
     #[wasm_bindgen(js_name = encryptedPrivate)]
     pub fn encrypted_private(&self, name: &str) -> Result<JsValue, JsValue> {
-        Channel::open(&self.shared, format!("private-encrypted-{name}"))
+        Channel::open(&self.alive()?, format!("private-encrypted-{name}"))
     }
 
     /// `presence-{name}`.
     pub fn join(&self, name: &str) -> Result<JsValue, JsValue> {
-        Channel::open(&self.shared, format!("presence-{name}"))
+        Channel::open(&self.alive()?, format!("presence-{name}"))
     }
 
     /// Leaves `name` under every prefix (public, private, encrypted, presence).
@@ -113,13 +169,16 @@ impl Echo {
     /// Leaves one channel by its full name: unsubscribes and removes its listeners.
     #[wasm_bindgen(js_name = leaveChannel)]
     pub fn leave_channel(&self, name: &str) {
-        channel::leave(&self.shared, name);
+        if let Some(shared) = self.live() {
+            channel::leave(&shared, name);
+        }
     }
 
     /// Leaves every channel.
     #[wasm_bindgen(js_name = leaveAllChannels)]
     pub fn leave_all_channels(&self) {
-        let names: Vec<String> = self.shared.core.borrow().engine.channel_names().map(str::to_owned).collect();
+        let Some(shared) = self.live() else { return };
+        let names: Vec<String> = shared.core.borrow().engine.channel_names().map(str::to_owned).collect();
         for name in names {
             self.leave_channel(&name);
         }
@@ -127,128 +186,143 @@ impl Echo {
 
     /// `echo.listen(channel, event, callback)`: listens on a public channel.
     pub fn listen(&self, channel: &str, event: &str, callback: Function) -> Result<JsValue, JsValue> {
-        let handle = Channel::open(&self.shared, channel.to_owned())?;
-        channel::listen(&self.shared, channel, event, callback, &JsValue::UNDEFINED);
+        let shared = self.alive()?;
+        let handle = Channel::open(&shared, channel.to_owned())?;
+        channel::listen(&shared, channel, event, callback, &JsValue::UNDEFINED);
         Ok(handle)
     }
 
     /// The socket id while connected, else `undefined`.
     #[wasm_bindgen(js_name = socketId)]
     pub fn socket_id(&self) -> Option<String> {
-        self.shared.core.borrow().engine.socket_id().map(str::to_owned)
+        self.live()?.core.borrow().engine.socket_id().map(str::to_owned)
     }
 
     /// `connected` | `connecting` | `reconnecting` | `failed` | `disconnected`.
     #[wasm_bindgen(js_name = connectionStatus)]
     pub fn connection_status(&self) -> String {
-        self.shared.core.borrow().engine.status().as_str().to_owned()
+        self.live().map_or_else(|| "disconnected".to_owned(), |s| s.core.borrow().engine.status().as_str().to_owned())
     }
 
     /// The pusher-js state name (`initialized`, `connecting`, `connected`, `unavailable`,
     /// `failed`, `disconnected`).
     #[wasm_bindgen(js_name = connectionState)]
     pub fn connection_state(&self) -> String {
-        self.shared.core.borrow().engine.state().as_str().to_owned()
+        self.live().map_or_else(|| "disconnected".to_owned(), |s| s.core.borrow().engine.state().as_str().to_owned())
     }
 
-    /// Connects (again); channels are resubscribed.
+    /// Connects (again); channels are resubscribed. Throws `echo_destroyed` after `destroy()`.
     pub fn connect(&self) -> Result<(), JsValue> {
-        self.shared.command(|engine, now| engine.connect(now)).map_err(|e| errors::throwable(&e))
+        self.alive()?.command(|engine, now| engine.connect(now)).map_err(|e| errors::throwable(&e))
     }
 
     /// Disconnects and stops reconnecting. `connect()` resumes.
     pub fn disconnect(&self) {
-        self.shared.command(|engine, now| engine.disconnect(now));
+        if let Some(shared) = self.live() {
+            shared.command(|engine, now| engine.disconnect(now));
+        }
     }
 
     /// The connector: `signin()`, `onConnectionChange(cb)` and connection-level events.
     #[wasm_bindgen(getter)]
     pub fn connector(&self) -> Connector {
-        Connector { shared: self.shared.clone() }
+        Connector { shared: self.weak() }
     }
 
     /// Desktop notification permission: `echo.notifications.permission` and
     /// `echo.notifications.requestPermission()`.
     #[wasm_bindgen(getter)]
     pub fn notifications(&self) -> notifications::Notifications {
-        notifications::Notifications::new(self.shared.clone())
+        notifications::Notifications::new(self.weak())
     }
 
     /// A plain object describing the connection, channels, recent errors and notification
     /// permission (no secrets), for support and for a diagnostics drawer.
     pub fn diagnose(&self) -> JsValue {
-        diagnose::diagnose(&self.shared)
+        match self.live() {
+            Some(shared) => diagnose::diagnose(&shared),
+            None => diagnose::destroyed(),
+        }
     }
 
-    /// Releases everything (socket, timer, page listeners). The instance is unusable after.
+    /// Releases everything (socket, timer, page listeners, listeners). The instance is
+    /// unusable after: channel methods and `connect()` throw `echo_destroyed`; status is
+    /// `disconnected`. Calling it again does nothing.
     pub fn destroy(&self) {
-        self.shared.shutdown();
+        let taken = self.shared.borrow_mut().take();
+        if let Some(shared) = taken {
+            shared.shutdown();
+        }
     }
 }
 
 /// `echo.connector`: sign-in and connection-level events.
 #[wasm_bindgen]
 pub struct Connector {
-    shared: Rc<Shared>,
+    shared: Weak<Shared>,
 }
 
 #[wasm_bindgen]
 impl Connector {
     /// Signs the user in (`userAuthentication`), now and after every reconnect.
     pub fn signin(&self) {
-        self.shared.command(|engine, now| engine.signin(now));
+        if let Some(shared) = self.shared.upgrade() {
+            shared.command(|engine, now| engine.signin(now));
+        }
     }
 
     /// The socket id while connected.
     #[wasm_bindgen(js_name = socketId)]
     pub fn socket_id(&self) -> Option<String> {
-        self.shared.core.borrow().engine.socket_id().map(str::to_owned)
+        self.shared.upgrade()?.core.borrow().engine.socket_id().map(str::to_owned)
     }
 
     /// Calls `callback(status)` whenever Echo's connection status changes; returns a
     /// function that stops it.
     #[wasm_bindgen(js_name = onConnectionChange)]
-    pub fn on_connection_change(&self, callback: Function) -> JsValue {
+    pub fn on_connection_change(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.on(slot::STATUS, callback)
     }
 
     /// Calls `callback({previous, current})` on every pusher-js state change (the
     /// `connector.pusher.connection.bind('state_change')` equivalent); returns an undo function.
     #[wasm_bindgen(js_name = onStateChange)]
-    pub fn on_state_change(&self, callback: Function) -> JsValue {
+    pub fn on_state_change(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.on(slot::STATE, callback)
     }
 
     /// Calls `callback(error)` for connection-level errors (`{type, code, message}`);
     /// returns an undo function.
     #[wasm_bindgen(js_name = onError)]
-    pub fn on_error(&self, callback: Function) -> JsValue {
+    pub fn on_error(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.on(slot::ERRORS, callback)
     }
 
     /// Calls `callback(userData)` when sign-in succeeds; returns an undo function.
     #[wasm_bindgen(js_name = onSignin)]
-    pub fn on_signin(&self, callback: Function) -> JsValue {
+    pub fn on_signin(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.on(slot::SIGNED_IN, callback)
     }
 
     /// Calls `callback(name, userIds)` for watchlist events; returns an undo function.
     #[wasm_bindgen(js_name = onWatchlist)]
-    pub fn on_watchlist(&self, callback: Function) -> JsValue {
+    pub fn on_watchlist(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.on(slot::WATCHLIST, callback)
     }
 
     /// Listens to an event sent to the signed-in user (`sendToUser`); returns an undo
     /// function.
     #[wasm_bindgen(js_name = listenToUser)]
-    pub fn listen_to_user(&self, event: &str, callback: Function) -> JsValue {
-        let id = self.shared.add_listener(slot::USER, event, callback);
-        self.shared.remover(slot::USER, id)
+    pub fn listen_to_user(&self, event: &str, callback: Function) -> Result<JsValue, JsValue> {
+        let shared = upgrade(&self.shared)?;
+        let id = shared.add_listener(slot::USER, event, callback);
+        Ok(shared.remover(slot::USER, id))
     }
 
-    fn on(&self, event: &str, callback: Function) -> JsValue {
-        let id = self.shared.add_listener(slot::CONNECTION, event, callback);
-        self.shared.remover(slot::CONNECTION, id)
+    fn on(&self, event: &str, callback: Function) -> Result<JsValue, JsValue> {
+        let shared = upgrade(&self.shared)?;
+        let id = shared.add_listener(slot::CONNECTION, event, callback);
+        Ok(shared.remover(slot::CONNECTION, id))
     }
 }
 

@@ -3,7 +3,7 @@
 //! Browsers only grant a permission prompt from a user gesture (a click on the bell): called
 //! without one, `requestPermission()` resolves with the current state and records why.
 
-use std::rc::Rc;
+use std::rc::Weak;
 
 use wasm_bindgen::prelude::*;
 
@@ -14,11 +14,11 @@ use crate::web::notify;
 /// Notification permission for desktop notifications.
 #[wasm_bindgen]
 pub struct Notifications {
-    shared: Rc<Shared>,
+    shared: Weak<Shared>,
 }
 
 impl Notifications {
-    pub(crate) fn new(shared: Rc<Shared>) -> Self {
+    pub(crate) fn new(shared: Weak<Shared>) -> Self {
         Notifications { shared }
     }
 }
@@ -36,7 +36,9 @@ impl Notifications {
     #[wasm_bindgen(js_name = requestPermission)]
     pub fn request_permission(&self) -> js_sys::Promise {
         let current = notify::permission();
-        let shared = self.shared.clone();
+        let Some(shared) = self.shared.upgrade() else {
+            return js_sys::Promise::resolve(&JsValue::from_str(current));
+        };
         if let Some(why) = notify::unsupported_reason() {
             shared.record(code::NOTIFICATIONS_UNSUPPORTED, format!("Desktop notifications are unavailable: {why}."), None);
             return js_sys::Promise::resolve(&JsValue::from_str(current));
@@ -56,14 +58,18 @@ impl Notifications {
             return js_sys::Promise::resolve(&JsValue::from_str(current));
         }
         match notify::request_permission() {
-            Ok(promise) => wasm_bindgen_futures::future_to_promise(async move {
+            Ok(promise) => {
+                // Weak while the prompt is open: a pending prompt must not keep a dropped Echo alive.
+                let weak = std::rc::Rc::downgrade(&shared);
+                wasm_bindgen_futures::future_to_promise(async move {
                 let result = wasm_bindgen_futures::JsFuture::from(promise).await;
                 let permission = notify::permission();
-                if let Err(error) = result {
+                if let (Err(error), Some(shared)) = (result, weak.upgrade()) {
                     shared.record(code::NOTIFICATION_FAILED, format!("requestPermission failed: {}", crate::web::auth::describe(&error)), None);
                 }
                 Ok(JsValue::from_str(permission))
-            }),
+            })
+            }
             Err(why) => {
                 shared.record(code::NOTIFICATION_FAILED, format!("requestPermission failed: {why}"), None);
                 js_sys::Promise::resolve(&JsValue::from_str(current))

@@ -1,0 +1,191 @@
+// Instances and handles that outlive their use (issue 12, items 6 and 10), against the real
+// Sockudo and backend. "The server sees no connection" is read from Sockudo itself: its
+// Prometheus gauge of open connections (metrics port) and the HTTP API's channel occupancy.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { launch, openPage, trigger, reset, channelInfo, eventually, sleep, env } from './support.mjs';
+
+const metricsPort = process.env.ECHO_TEST_METRICS_PORT;
+const vueBuild = fileURLToPath(new URL('../vue/node_modules/vue/dist/vue.esm-browser.prod.js', import.meta.url));
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await reset(); });
+
+/** Open connections as Sockudo counts them (sum of its `*_connected` gauge). */
+async function connections() {
+  if (!metricsPort) throw new Error('ECHO_TEST_METRICS_PORT is not set: run through scripts/test');
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const lines = text.split('\n').filter((l) => /^sockudo_connected(\{[^}]*\})?\s/.test(l));
+  // Sockudo shows the labelled gauge from the first connection on; before that it is 0.
+  connections.seen = text.split('\n').filter((l) => /connect/i.test(l) && !l.startsWith('#')).join('\n');
+  return lines.reduce((sum, l) => sum + Number(l.trim().split(/\s+/).pop()), 0);
+}
+
+/** Waits until Sockudo reports `want` open connections. */
+async function connectionsBecome(want, what, timeout = 10000) {
+  let now;
+  try {
+    await eventually(async () => (now = await connections()) === want, `${what}: ${want} connections`, timeout);
+  } catch (error) {
+    throw new Error(`${error.message}; Sockudo counts ${now} (metrics: ${connections.seen})`);
+  }
+}
+
+const occupied = async (name) => (await channelInfo(name)).occupied === true;
+const unique = (prefix) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+
+/** Forces full garbage collections (and lets FinalizationRegistry callbacks run) until `done()`. */
+async function collectUntil(page, done, what, timeout = 15000) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await eventually(async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+      return done();
+    }, what, timeout);
+  } finally {
+    await cdp.detach();
+  }
+}
+
+test('destroy(): Sockudo sees the connection close and no reconnect; the instance then refuses use', async () => {
+  const page = await openPage(browser);
+  const base = await connections();
+  const name = unique('life-destroy');
+  await page.evaluate((n) => {
+    window.echo = window.makeEcho({ reconnect: { baseMs: 100, maxMs: 200 } });
+    window.held = window.echo.channel(n);
+  }, name);
+  await eventually(() => page.evaluate(() => window.held.subscriptionState === 'subscribed'), 'subscribed');
+  await connectionsBecome(base + 1, 'connected');
+  assert.equal(await occupied(name), true);
+
+  await page.evaluate(() => window.echo.destroy());
+  await connectionsBecome(base, 'after destroy()');
+  await sleep(1500); // several reconnect delays (100-200 ms): a live instance would be back
+  assert.equal(await connections(), base, 'no reconnect after destroy()');
+  assert.equal(await occupied(name), false);
+  const after = await page.evaluate(() => {
+    const codeOf = (fn) => { try { fn(); return 'no throw'; } catch (e) { return e.code; } };
+    return {
+      channel: codeOf(() => window.echo.channel('x')),
+      connect: codeOf(() => window.echo.connect()),
+      heldListen: codeOf(() => window.held.listen('.x', () => {})),
+      status: window.echo.connectionStatus(),
+      destroyed: window.echo.diagnose().destroyed,
+    };
+  });
+  assert.deepEqual(after, { channel: 'echo_destroyed', connect: 'echo_destroyed', heldListen: 'echo_destroyed', status: 'disconnected', destroyed: true });
+  await sleep(500);
+  assert.equal(await connections(), base, 'nothing reconnected');
+  await page.context().close();
+});
+
+test('an Echo dropped without destroy(), with channels and listeners, is collected and its socket closed', async () => {
+  const page = await openPage(browser);
+  const base = await connections();
+  const names = [unique('life-gc-a'), unique('life-gc-b')];
+  await page.evaluate((ns) => {
+    window.tmp = window.makeEcho({ reconnect: { baseMs: 100, maxMs: 200 } });
+    window.tmpChannels = ns.map((n) => window.tmp.channel(n).listen('.x', () => {}));
+    window.tmpChannels[0].listenToAll(() => {});
+    window.tmp.connector.onConnectionChange(() => {});
+  }, names);
+  await eventually(() => page.evaluate(() => window.tmpChannels.every((c) => c.subscriptionState === 'subscribed')), 'subscribed');
+  await connectionsBecome(base + 1, 'connected');
+  assert.equal(await occupied(names[0]), true);
+
+  // Drop every handle the page holds; only the driver's own cache still references them.
+  await page.evaluate(() => { delete window.tmp; delete window.tmpChannels; });
+  await collectUntil(page, async () => (await connections()) === base, `the dropped Echo's socket closes (${base} connections)`);
+  await sleep(1000);
+  assert.equal(await connections(), base, 'no reconnect from the collected instance');
+  assert.equal(await occupied(names[0]), false);
+  assert.equal(await occupied(names[1]), false);
+  await page.context().close();
+});
+
+test('listen() on the handle of a left channel subscribes it again: the event arrives', async () => {
+  const page = await openPage(browser);
+  const name = unique('life-stale');
+  await page.evaluate((n) => {
+    window.echo = window.makeEcho();
+    window.stale = window.echo.channel(n);
+  }, name);
+  await eventually(() => page.evaluate(() => window.stale.subscriptionState === 'subscribed'), 'subscribed');
+  await page.evaluate((n) => window.echo.leave(n), name);
+  await eventually(async () => !(await occupied(name)), 'left on the server');
+  assert.equal(await page.evaluate(() => window.stale.subscriptionState), 'unsubscribed');
+
+  await page.evaluate(() => {
+    window.got = [];
+    window.all = [];
+    window.stale.listen('.ping', (data) => window.got.push(data));
+    window.stale.listenToAll((event, data) => window.all.push([event, data]));
+  });
+  await eventually(() => page.evaluate(() => window.stale.subscriptionState === 'subscribed'), 'subscribed again through the stale handle');
+  await eventually(() => occupied(name), 'occupied again on the server');
+  await trigger(name, 'ping', { n: 1 });
+  await eventually(() => page.evaluate(() => window.got.length === 1), 'the event on the revived handle');
+  assert.deepEqual(await page.evaluate(() => window.got), [{ n: 1 }]);
+  assert.deepEqual(await page.evaluate(() => window.all), [['.ping', { n: 1 }]]);
+  const channels = await page.evaluate(() => window.echo.diagnose().channels.map((c) => [c.name, c.state]));
+  assert.deepEqual(channels, [[name, 'subscribed']]);
+  await page.evaluate(() => window.echo.destroy());
+  await page.context().close();
+});
+
+async function openVuePage() {
+  const context = await browser.newContext();
+  await context.route('**/test-modules/vue.esm-browser.prod.js', async (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: await readFile(vueBuild, 'utf8') }));
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(`${env.backend}/pages/vue.html?key=${env.key}&port=${env.port}`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
+  return page;
+}
+
+test('echo-wasm/vue: configureEcho() again closes the old instance on the server; the composable moves', async () => {
+  const page = await openVuePage();
+  const base = await connections();
+  const name = unique('life-vue');
+  await page.evaluate((n) => {
+    const { configureEcho, echo, useEchoPublic } = window.echoVue;
+    configureEcho(window.echoOptions({ reconnect: { baseMs: 100, maxMs: 200 } }));
+    window.got = [];
+    window.scope = window.vue.effectScope();
+    window.scope.run(() => useEchoPublic(n, '.ping', (data) => window.got.push(data)));
+    window.first = echo();
+  }, name);
+  await eventually(() => page.evaluate(() => window.first.connectionStatus() === 'connected'), 'first connected');
+  await connectionsBecome(base + 1, 'first instance');
+  await eventually(() => occupied(name), 'occupied');
+
+  await page.evaluate(() => {
+    const { configureEcho, echo } = window.echoVue;
+    configureEcho(window.echoOptions({ reconnect: { baseMs: 100, maxMs: 200 } }));
+    window.second = echo(); // what the app's next echo() / composable mount does
+    delete window.first; // the old handles are dropped
+  });
+  await eventually(() => page.evaluate(() => window.second.connectionStatus() === 'connected'), 'second connected');
+  await connectionsBecome(base + 1, 'only the new instance is connected');
+  await sleep(1500); // several reconnect delays: a live old instance would be back
+  assert.equal(await connections(), base + 1, 'the old instance does not reconnect');
+
+  await eventually(async () => (await channelInfo(name)).occupied === true, 'the composable moved to the new instance');
+  await trigger(name, 'ping', { n: 1 });
+  await eventually(() => page.evaluate(() => window.got.length >= 1), 'the event');
+  await sleep(300);
+  assert.deepEqual(await page.evaluate(() => window.got), [{ n: 1 }], 'exactly one delivery');
+
+  await page.evaluate(() => { window.scope.stop(); window.second.destroy(); });
+  await connectionsBecome(base, 'after the last destroy');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
