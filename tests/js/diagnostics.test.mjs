@@ -118,9 +118,11 @@ test('client events disabled on the server -> client_event_rejected', async () =
     await page.evaluate((port) => {
       window.echo = window.makeEcho({ bearerToken: 'token-user-1', wsPort: port });
       window.echo.connector.onError(window.record('error'));
+      // Subscribed here: the old waitForSubscribed created the channel itself (issue 12, 13a).
+      window.chat = window.echo.private('tenant.1.chat');
     }, server.port);
     await waitForSubscribed(page, 'private-tenant.1.chat');
-    await page.evaluate(() => window.echo.private('tenant.1.chat').whisper('typing', { a: 1 }));
+    await page.evaluate(() => window.chat.whisper('typing', { a: 1 }));
     const [[error]] = await eventually(async () => (await logged(page, 'error')).length && logged(page, 'error'), 'server refusal');
     assert.equal(error.code, 'client_event_rejected', JSON.stringify(error));
     assert.match(error.message, /client event/i);
