@@ -655,6 +655,9 @@ impl Shared {
         drop(core);
         // The handles point back at this value: clearing them lets everything be freed.
         self.channel_handles.borrow_mut().clear();
+        // Nothing the app registered is called after destroy() (a late auth answer, a
+        // dispatch in progress: the removal count moves, so it skips the rest).
+        self.listeners.borrow_mut().clear();
     }
 
     /// The bytes waiting in the socket's send buffer.

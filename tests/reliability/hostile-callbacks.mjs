@@ -255,7 +255,9 @@ function pageMain() {
       },
       peer(client) { const other = clients.find((c) => c !== client); if (other) act(other, 1); },
     };
-    const NAMES = Object.keys(ACTIONS);
+    // Weighted: events and registrations often, connection changes less (they stop the flow).
+    const NAMES = ['listen', 'listen', 'listen', 'trigger', 'trigger', 'trigger', 'whisper', 'whisper', 'stopListening', 'stopListening',
+      'undo', 'leave', 'subscribe', 'subscribe', 'diagnose', 'connect', 'disconnect', 'signin', 'click', 'peer'];
 
     /** Up to `max` random actions (some twice), when not nested too deep. */
     function act(client, max = 2) {
@@ -354,17 +356,20 @@ function pageMain() {
       const a = makeClient('A');
       const b = makeClient('B');
       for (const client of clients) {
-        for (let i = 0; i < 3; i++) ACTIONS.listen(client);
+        for (let i = 0; i < 6; i++) ACTIONS.listen(client);
         for (const k of KEYS) handle(client, k);
       }
+      await sleep(80); // connected and (mostly) subscribed: the events below get dispatched
       for (let step = 0; step < cfg.steps; step++) {
-        for (const client of clients) act(client, 3);
-        if (chance(0.7)) ACTIONS.trigger(a);
+        for (const client of clients) act(client, 2);
+        ACTIONS.trigger(a);
+        ACTIONS.trigger(b);
+        if (chance(0.5)) ACTIONS.whisper(pick(clients));
         await sleep(cfg.stepMs);
       }
       // ---- the checks ----
       H.calm = true;
-      await sleep(50);
+      await sleep(20);
       const alive = {};
       await Promise.all(clients.map(async (client) => {
         call('connect', () => client.echo.connect());
@@ -401,7 +406,7 @@ const CLIENT_STACK = /echo_wasm|wasm-function|\/pkg\/|wasm:\/\//;
  * Runs `sequences` hostile sequences; returns the figures. `log` gets progress lines.
  * `seed` (a 32-bit integer) makes the per-sequence PRNG seeds.
  */
-export async function runHostile({ sequences = 200, seed = (Math.random() * 2 ** 32) >>> 0, steps = 6, stepMs = 40, pageEvery = 100, log = console.log } = {}) {
+export async function runHostile({ sequences = 200, seed = (Math.random() * 2 ** 32) >>> 0, steps = 6, stepMs = 30, pageEvery = 100, log = console.log } = {}) {
   log(`hostile: ${sequences} sequences, seed ${seed}, ${steps} steps of ${stepMs} ms`);
   const browser = await launch();
   const figures = { seed, sequences: 0, clients: 0, dead: 0, deadSequences: [], leaks: 0, leakSamples: [], clientErrors: 0, clientErrorSamples: [], pageErrors: 0, pageErrorSamples: [], appPageErrors: 0, hung: 0, counts: {}, ackMs: [] };
