@@ -303,7 +303,10 @@ test('a throwing listener is reported and does not stop dispatch; leave() inside
   await waitForSubscribed(page, 'tenant.8.inventory');
   await trigger('tenant.8.inventory', 'inventory.update', { n: 1 });
   await eventually(async () => (await logged(page, 'second')).length === 1, 'second listener');
-  assert.equal((await logged(page, 'third')).length, 1, 'listeners collected before leave() still run for this event');
+  // DOM EventTarget semantics (issue 12): a listener removed during a dispatch (here by
+  // leave()) is not called later in that dispatch.
+  await sleep(300);
+  assert.equal((await logged(page, 'third')).length, 0, 'a listener removed by leave() during the dispatch does not run');
   const errors = await logged(page, 'error');
   assert.equal(errors.length, 1);
   assert.equal(errors[0][0].code, 'listener_threw');
