@@ -6,32 +6,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use echo_wasm::api::Echo;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+mod web_support;
+use web_support::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn set(object: &JsValue, key: &str, value: JsValue) {
-    Reflect::set(object, &key.into(), &value).expect("set");
-}
-
-async fn sleep(ms: i32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).expect("timeout");
-    });
-    JsFuture::from(promise).await.expect("sleep");
-}
-
-async fn wait_until(what: &str, ms: i32, cond: impl Fn() -> bool) {
-    let mut waited = 0;
-    while !cond() {
-        assert!(waited < ms, "timed out after {ms} ms waiting for {what}");
-        sleep(20).await;
-        waited += 20;
-    }
-}
 
 #[wasm_bindgen_test]
 async fn reconnect_deadlines_still_arrive_after_the_wall_clock_steps_back_an_hour() {

@@ -7,101 +7,16 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use echo_wasm::api::Echo;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod web_support;
+use web_support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const MISSING: &str = "ECHO_TEST_* were not set at compile time: run through scripts/test";
-
-fn ws_port() -> u16 {
-    option_env!("ECHO_TEST_WS_PORT").expect(MISSING).parse().expect("port")
-}
-fn backend() -> &'static str {
-    option_env!("ECHO_TEST_BACKEND_URL").expect(MISSING)
-}
-fn key() -> &'static str {
-    option_env!("ECHO_TEST_APP_KEY").expect(MISSING)
-}
-
-fn set(object: &Object, key: &str, value: JsValue) {
-    Reflect::set(object, &key.into(), &value).expect("set");
-}
-
-/// Options pointing at the harness; `extra` entries override.
-fn options(extra: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    set(&o, "broadcaster", "reverb".into());
-    set(&o, "key", key().into());
-    set(&o, "wsHost", "127.0.0.1".into());
-    set(&o, "wsPort", ws_port().into());
-    set(&o, "forceTLS", false.into());
-    set(&o, "authEndpoint", format!("{}/broadcasting/auth", backend()).into());
-    for (k, v) in extra {
-        set(&o, k, v.clone());
-    }
-    o.into()
-}
-
-async fn sleep(ms: i32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).expect("timeout");
-    });
-    JsFuture::from(promise).await.expect("sleep");
-}
-
-/// Polls `cond` every 20 ms for up to `ms`; panics with `what` on timeout.
-async fn wait_until(what: &str, ms: i32, cond: impl Fn() -> bool) {
-    let mut waited = 0;
-    while !cond() {
-        assert!(waited < ms, "timed out after {ms} ms waiting for {what}");
-        sleep(20).await;
-        waited += 20;
-    }
-}
-
-/// POSTs JSON to the backend's test API.
-async fn post(path: &str, body: &str) {
-    let init = Object::new();
-    set(&init, "method", "POST".into());
-    let headers = Object::new();
-    set(&headers, "Content-Type", "application/json".into());
-    set(&init, "headers", headers.into());
-    set(&init, "body", body.into());
-    let window = web_sys::window().expect("window");
-    let fetch: Function = Reflect::get(&window, &"fetch".into()).expect("fetch").unchecked_into();
-    let promise: Promise = fetch.call2(&window, &format!("{}{path}", backend()).into(), &init).expect("fetch call").unchecked_into();
-    let response = JsFuture::from(promise).await.expect("fetch");
-    let status = Reflect::get(&response, &"status".into()).expect("status").as_f64().unwrap_or(0.0);
-    assert_eq!(status, 200.0, "POST {path} failed");
-}
-
-/// A recording JS callback: every call's first argument is pushed to the returned log.
-fn recorder() -> (Function, Rc<RefCell<Vec<JsValue>>>, Closure<dyn FnMut(JsValue)>) {
-    let log: Rc<RefCell<Vec<JsValue>>> = Rc::default();
-    let sink = log.clone();
-    let closure = Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| sink.borrow_mut().push(v));
-    let function: Function = closure.as_ref().clone().unchecked_into();
-    (function, log, closure)
-}
-
-/// Calls `obj.method(...args)` as JS code would.
-fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
-    let f: Function = Reflect::get(obj, &method.into()).expect("method").unchecked_into();
-    f.apply(obj, &args.iter().collect::<js_sys::Array>()).unwrap_or_else(|e| panic!("{method} threw {e:?}"))
-}
-
-/// A channel handle's `subscriptionState`.
-fn state(channel: &JsValue) -> String {
-    field(channel, "subscriptionState").as_string().unwrap_or_default()
-}
-
-fn field(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
 
 #[wasm_bindgen_test]
 async fn connects_receives_and_survives_a_throwing_listener() {

@@ -5,113 +5,31 @@
 //! called twice. Each would stop, trap or throw on the base commit d54155e.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use echo_wasm::api::Echo;
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod web_support;
+use web_support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const MISSING: &str = "ECHO_TEST_* were not set at compile time: run through scripts/test";
-
-fn ws_port() -> u16 {
-    option_env!("ECHO_TEST_WS_PORT").expect(MISSING).parse().expect("port")
-}
-fn backend() -> &'static str {
-    option_env!("ECHO_TEST_BACKEND_URL").expect(MISSING)
-}
-fn key() -> &'static str {
-    option_env!("ECHO_TEST_APP_KEY").expect(MISSING)
-}
-
-fn set(object: &JsValue, key: &str, value: JsValue) {
-    Reflect::set(object, &key.into(), &value).expect("set");
-}
-
-fn field(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// Options pointing at the harness; `extra` entries override.
-fn options(extra: &[(&str, JsValue)]) -> JsValue {
-    let o: JsValue = Object::new().into();
-    set(&o, "broadcaster", "reverb".into());
-    set(&o, "key", key().into());
-    set(&o, "wsHost", "127.0.0.1".into());
-    set(&o, "wsPort", ws_port().into());
-    set(&o, "forceTLS", false.into());
-    set(&o, "bearerToken", "token-user-1".into());
-    set(&o, "authEndpoint", format!("{}/broadcasting/auth", backend()).into());
-    for (k, v) in extra {
-        set(&o, k, v.clone());
-    }
-    o
-}
 
 /// A JS function from source (test code only).
 fn js(args: &str, body: &str) -> Function {
     Function::new_with_args(args, body)
 }
 
-/// The client as JS sees it (methods called through the JS object, as an app does).
+/// The client as JS sees it (methods called through the JS object, as an app does), signed
+/// in as user 1 for private channels.
 fn client(extra: &[(&str, JsValue)]) -> JsValue {
-    Echo::new(options(extra)).expect("valid options").into()
-}
-
-/// Calls `obj.method(...args)`; returns what it threw as `Err`.
-fn try_call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let f: Function = Reflect::get(obj, &method.into()).expect("method").unchecked_into();
-    f.apply(obj, &args.iter().collect::<Array>())
-}
-
-fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
-    try_call(obj, method, args).unwrap_or_else(|e| panic!("{method} threw {e:?}"))
-}
-
-fn state(channel: &JsValue) -> String {
-    field(channel, "subscriptionState").as_string().unwrap_or_default()
-}
-
-async fn sleep(ms: i32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).expect("timeout");
-    });
-    JsFuture::from(promise).await.expect("sleep");
-}
-
-async fn wait_until(what: &str, ms: i32, cond: impl Fn() -> bool) {
-    let mut waited = 0;
-    while !cond() {
-        assert!(waited < ms, "timed out after {ms} ms waiting for {what}");
-        sleep(20).await;
-        waited += 20;
+    let options = options(extra);
+    if field(&options, "bearerToken").is_undefined() {
+        set(&options, "bearerToken", "token-user-1".into());
     }
-}
-
-async fn trigger(channel: &str, event: &str) {
-    let init = Object::new();
-    set(&init, "method", "POST".into());
-    let headers = Object::new();
-    set(&headers, "Content-Type", "application/json".into());
-    set(&init, "headers", headers.into());
-    set(&init, "body", format!(r#"{{"channel":"{channel}","event":"{event}","data":{{"n":1}}}}"#).into());
-    let window = web_sys::window().expect("window");
-    let promise = window.fetch_with_str_and_init(&format!("{}/test/trigger", backend()), init.unchecked_ref());
-    let response = JsFuture::from(promise).await.expect("fetch");
-    assert_eq!(field(&response, "status").as_f64(), Some(200.0), "POST /test/trigger failed");
-}
-
-/// A recording JS callback: every call's first argument is pushed to the log.
-fn recorder() -> (JsValue, Rc<RefCell<Vec<JsValue>>>, Closure<dyn FnMut(JsValue)>) {
-    let log: Rc<RefCell<Vec<JsValue>>> = Rc::default();
-    let sink = log.clone();
-    let closure = Closure::<dyn FnMut(JsValue)>::new(move |v: JsValue| sink.borrow_mut().push(v));
-    (closure.as_ref().clone(), log, closure)
+    Echo::new(options).expect("valid options").into()
 }
 
 /// A fresh public channel gets acknowledged within 5 s (probed with its held handle).
@@ -125,10 +43,10 @@ async fn alive(echo: &JsValue, name: &str) {
 async fn a_listener_throwing_a_value_without_string_form_stops_nothing() {
     let echo = client(&[]);
     let connector = field(&echo, "connector");
-    let (on_error, errors, _keep) = recorder();
+    let (on_error, errors, _keep) = recorder_value();
     call(&connector, "onError", &[on_error]);
     let channel = call(&echo, "channel", &["hostile.nostring".into()]);
-    let (cb, got, _keep2) = recorder();
+    let (cb, got, _keep2) = recorder_value();
     call(&channel, "listen", &[".ping".into(), js("", "throw Object.create(null)").into()]);
     let trap_all = js("", "throw new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap') } }))");
     call(&channel, "listen", &[".ping".into(), trap_all.into()]);
@@ -146,9 +64,9 @@ async fn a_listener_throwing_a_value_without_string_form_stops_nothing() {
 async fn a_listener_removed_by_an_earlier_one_is_not_called_in_the_same_dispatch() {
     let echo = client(&[]);
     let channel = call(&echo, "channel", &["hostile.removed".into()]);
-    let (second, got, _keep) = recorder();
+    let (second, got, _keep) = recorder_value();
     let first = js("channel, second", "return () => { channel.stopListening('.ping', second); }").call2(&JsValue::NULL, &channel, &second).expect("make first");
-    let (third, got_third, _keep2) = recorder();
+    let (third, got_third, _keep2) = recorder_value();
     call(&channel, "listen", &[".ping".into(), first]);
     call(&channel, "listen", &[".ping".into(), second]);
     call(&channel, "listen", &[".ping".into(), third]);
@@ -211,7 +129,7 @@ async fn desktop_map_spec_getters_and_notification_constructor_may_call_back_int
     let echo = client(&[("desktopNotifications", desktop)]);
     set(&holder, "echo", echo.clone());
     let channel = call(&echo, "channel", &["hostile.desktop".into()]);
-    let (cb, got, _keep) = recorder();
+    let (cb, got, _keep) = recorder_value();
     let opts: JsValue = Object::new().into();
     set(&opts, "desktop", true.into());
     call(&channel, "listen", &[".ping".into(), cb, opts]);
@@ -229,7 +147,7 @@ async fn desktop_map_spec_getters_and_notification_constructor_may_call_back_int
 async fn undo_functions_may_be_called_twice_and_after_destroy() {
     let echo = client(&[]);
     let connector = field(&echo, "connector");
-    let (cb, _log, _keep) = recorder();
+    let (cb, _log, _keep) = recorder_value();
     let off_error = call(&connector, "onError", &[cb.clone()]);
     let off_user = call(&connector, "listenToUser", &["ping".into(), cb.clone()]);
     let off_status = call(&connector, "onConnectionChange", &[cb]);
