@@ -201,8 +201,9 @@ export interface Members<User = any> {
  * adding a listener to it (`listen`, `listenToAll`, `notification`, `listenForWhisper`,
  * `here`, `joining`, `leaving`, `subscribed`, `error`, or `subscribe()`) subscribes the channel
  * again, so the listener fires; the value returned is then the channel's current handle
- * (`echo.channel(name)`). A handle does not keep its Echo alive: once the Echo is destroyed
- * or garbage-collected, its methods throw `EchoError` `echo_destroyed`.
+ * (`echo.channel(name)`). A held handle keeps the connection (as in laravel-echo), even when
+ * the Echo object itself is no longer referenced; after `destroy()` its methods throw
+ * `EchoError` `echo_destroyed`.
  */
 export declare class Channel {
   protected constructor();
@@ -316,8 +317,9 @@ export declare class Echo {
   /**
    * Release the socket, timer, page listeners and listeners. The instance is unusable after:
    * `channel()`, `connect()` and its channels' methods throw `EchoError` `echo_destroyed`.
-   * An Echo that is no longer referenced is closed the same way when it is garbage-collected
-   * (a listener that references the Echo keeps it alive: call `destroy()`).
+   * Without `destroy()`, the client is closed when the Echo and all its handles (channels,
+   * `connector`, `notifications`) are garbage-collected; a listener that references the Echo
+   * or a handle keeps it alive (only `destroy()` ends it then).
    */
   destroy(): void;
 }

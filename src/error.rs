@@ -103,8 +103,8 @@ codes! {
         => "Some browsers only allow notifications from a service worker or after a user gesture; events are still delivered.";
     LISTENER_THREW = "listener_threw": "An event listener threw an exception; other listeners still ran."
         => "Fix the listener; the exception is attached to this error.";
-    DESTROYED = "echo_destroyed": "A method was called on an Echo after `destroy()`, or on a channel, connector or notifications handle whose Echo was destroyed or garbage-collected."
-        => "Create a new Echo (or call `configureEcho()` again) and take channels from it. Keep the Echo referenced (e.g. `window.Echo`) for as long as you use its channels: an Echo no longer referenced is closed when it is collected.";
+    DESTROYED = "echo_destroyed": "A method was called on an Echo after `destroy()` (or `configureEcho()` again), or on a channel, connector or notifications handle of that Echo."
+        => "Create a new Echo (or call `configureEcho()` again) and take channels from it.";
 }
 
 /// Problems with the options, found before connecting.

@@ -6,14 +6,17 @@
 //! every chainable method returns that same object (no new wrapper per call). Leaving the
 //! channel forgets the handle; the next `echo.private('x')` makes a new one.
 //!
-//! A handle holds the client weakly (the Echo is the only owner, so an unreachable Echo is
-//! collected even while the driver caches handles): used after its Echo was destroyed or
-//! collected, a method throws `echo_destroyed`. A handle of a channel that was left is
+//! A handle holds the client strongly, as laravel-echo's channels hold their connector: any
+//! live handle (the Echo, a channel, the connector, `notifications`) keeps the client and its
+//! connection; only when all are unreachable is it collected and shut down. The driver's
+//! cache holds each handle through a `WeakRef` (a strong handle where `WeakRef` is missing:
+//! that client then lives until `destroy()`), so it is no cycle. Used after `destroy()`, a
+//! method throws `echo_destroyed`. A handle of a channel that was left is
 //! stale: adding a listener to it (`listen`, `here`, `notification`, ...) subscribes the
 //! channel again, so no listener is ever kept on a channel that is not requested; chained
 //! calls then return the channel's current handle (the one `echo.channel(name)` returns).
 
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
@@ -26,8 +29,49 @@ use crate::web::driver::{desktop_mark, set, slot, Shared};
 /// A subscribed (or subscribing) channel.
 #[wasm_bindgen]
 pub struct Channel {
-    shared: Weak<Shared>,
+    shared: Rc<Shared>,
     name: String,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `WeakRef`, bound with `catch`: missing (an old browser) or replaced by the page, it
+    /// throws into a `Result` instead of through the wasm.
+    #[wasm_bindgen(js_name = WeakRef)]
+    #[derive(Clone)]
+    type JsWeakRef;
+    #[wasm_bindgen(catch, constructor, js_class = "WeakRef")]
+    fn new(target: &JsValue) -> Result<JsWeakRef, JsValue>;
+    #[wasm_bindgen(catch, method, js_class = "WeakRef", js_name = deref)]
+    fn deref(this: &JsWeakRef) -> Result<JsValue, JsValue>;
+}
+
+/// How the driver's cache holds a channel's JS handle: weakly where the browser has `WeakRef`
+/// (so the cache keeps neither the handle nor, through it, the client alive), else strongly.
+#[derive(Clone)]
+pub struct HandleRef(HandleHold);
+
+#[derive(Clone)]
+enum HandleHold {
+    Weak(JsWeakRef),
+    Strong(JsValue),
+}
+
+impl HandleRef {
+    fn new(handle: &JsValue) -> HandleRef {
+        match JsWeakRef::new(handle) {
+            Ok(weak) => HandleRef(HandleHold::Weak(weak)),
+            Err(_) => HandleRef(HandleHold::Strong(handle.clone())),
+        }
+    }
+
+    /// The handle, or `None` once it was collected.
+    fn get(&self) -> Option<JsValue> {
+        match &self.0 {
+            HandleHold::Weak(weak) => weak.deref().ok().filter(|h| h.is_object()),
+            HandleHold::Strong(handle) => Some(handle.clone()),
+        }
+    }
 }
 
 /// Unsubscribes `name`, forgets its listeners and its handle.
@@ -48,14 +92,19 @@ pub(crate) fn listen(shared: &Rc<Shared>, channel: &str, event: &str, callback: 
     shared.add_listener(channel, &name, callback);
 }
 
-/// The JS handle of `name`: the cached one, else a new one (cached when `cache`).
+/// The JS handle of `name`: the cached one while the app holds it, else a new one, cached
+/// when `cache` or when the channel is still joined (its old handle was collected).
 fn handle_of(shared: &Rc<Shared>, name: &str, cache: bool) -> JsValue {
-    if let Some(handle) = shared.channel_handles.borrow().get(name) {
-        return handle.clone();
+    // Copied out before `deref` (JS) runs: no borrow is held across it.
+    let cached = shared.channel_handles.borrow().get(name).cloned();
+    let joined = cached.is_some();
+    if let Some(handle) = cached.and_then(|h| h.get()) {
+        return handle;
     }
-    let handle = JsValue::from(Channel { shared: Rc::downgrade(shared), name: name.to_owned() });
-    if cache {
-        shared.channel_handles.borrow_mut().insert(name.to_owned(), handle.clone());
+    let handle = JsValue::from(Channel { shared: shared.clone(), name: name.to_owned() });
+    if cache || joined {
+        let held = HandleRef::new(&handle);
+        shared.channel_handles.borrow_mut().insert(name.to_owned(), held);
     }
     handle
 }
@@ -67,9 +116,10 @@ impl Channel {
         Ok(handle_of(shared, &name, true))
     }
 
-    /// The live client, or the `echo_destroyed` error.
+    /// The client (a clone, so a callback cannot free it under the running call), or the
+    /// `echo_destroyed` error after `destroy()`.
     fn shared(&self) -> Result<Rc<Shared>, JsValue> {
-        super::upgrade(&self.shared)
+        super::usable(Some(&self.shared)).ok_or_else(super::destroyed)
     }
 
     /// This channel's handle, for chaining (a left channel's stale handle is not re-cached).
@@ -120,7 +170,7 @@ impl Channel {
     /// `waiting` | `authorizing` | `pending` | `subscribed` | `failed` | `unsubscribed`.
     #[wasm_bindgen(getter, js_name = subscriptionState)]
     pub fn subscription_state(&self) -> String {
-        let Some(shared) = self.shared.upgrade() else { return "unsubscribed".to_owned() };
+        let Ok(shared) = self.shared() else { return "unsubscribed".to_owned() };
         let core = shared.core.borrow();
         core.engine.subscription(&self.name).map_or("unsubscribed", Subscription::as_str).to_owned()
     }
@@ -248,7 +298,7 @@ impl Channel {
     /// Presence members: `{count, me, members: [{id, info}]}`.
     #[wasm_bindgen(getter)]
     pub fn members(&self) -> JsValue {
-        let shared = self.shared.upgrade();
+        let shared = self.shared().ok();
         let core = shared.as_ref().map(|s| s.core.borrow());
         let view = Object::new();
         let list = Array::new();
@@ -282,7 +332,7 @@ impl Channel {
 
     /// Unsubscribes this channel (like `echo.leaveChannel(name)`).
     pub fn unsubscribe(&self) {
-        if let Some(shared) = self.shared.upgrade() {
+        if let Ok(shared) = self.shared() {
             leave(&shared, &self.name);
         }
     }

@@ -13,7 +13,7 @@ pub mod notifications;
 pub mod options;
 
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -55,28 +55,30 @@ impl Drop for Interceptor {
 
 /// The Echo client: `new Echo({broadcaster: 'reverb', key, wsHost, ...})`.
 ///
-/// The Echo is the only strong owner of the client state: channels, the connector and
-/// `notifications` hold weak references, and the driver holds no strong JS handle that points
-/// back at it. So `destroy()`, `free()`, or the Echo becoming unreachable (wasm-bindgen's
-/// FinalizationRegistry frees it) closes the socket and releases everything.
+/// The Echo, its channels, its connector and its `notifications` each own the client state
+/// (as in laravel-echo, a channel keeps working while the app holds it, even if the Echo
+/// itself is no longer referenced); the driver caches channel handles only through `WeakRef`s.
+/// `destroy()` shuts the client down at once; otherwise it shuts down when the Echo and every
+/// handle are unreachable (wasm-bindgen's FinalizationRegistry frees them, the last one drops
+/// the state). A listener that references a handle keeps it alive through Rust (a cycle the
+/// JS collector cannot see): then only `destroy()` ends it.
 #[wasm_bindgen]
 pub struct Echo {
     shared: RefCell<Option<Rc<Shared>>>,
     options: JsValue,
-    _interceptor: Option<Interceptor>,
 }
 
-/// The `EchoError` thrown by any use of a destroyed (or collected) instance.
+/// The `EchoError` thrown by any use of a destroyed instance.
 pub(crate) fn destroyed() -> JsValue {
     errors::throwable_parts(
         crate::error::code::DESTROYED,
-        "This Echo was destroyed (destroy(), configureEcho() again, or garbage-collected): create a new Echo and take channels from it.",
+        "This Echo was destroyed (destroy() or configureEcho() again): create a new Echo and take channels from it.",
     )
 }
 
-/// The live client behind a weak handle, or the `echo_destroyed` error.
-pub(crate) fn upgrade(weak: &Weak<Shared>) -> Result<Rc<Shared>, JsValue> {
-    weak.upgrade().ok_or_else(destroyed)
+/// The client behind a handle (a clone), or `None` after `destroy()`.
+pub(crate) fn usable(shared: Option<&Rc<Shared>>) -> Option<Rc<Shared>> {
+    shared.filter(|s| !s.destroyed.get()).cloned()
 }
 
 impl Echo {
@@ -88,31 +90,6 @@ impl Echo {
 
     fn alive(&self) -> Result<Rc<Shared>, JsValue> {
         self.live().ok_or_else(destroyed)
-    }
-
-    fn weak(&self) -> Weak<Shared> {
-        self.shared.borrow().as_ref().map(Rc::downgrade).unwrap_or_default()
-    }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    fn console_warn(message: &str);
-}
-
-impl Drop for Echo {
-    fn drop(&mut self) {
-        // `free()` or the FinalizationRegistry: end the socket, timer and page listeners.
-        if let Some(shared) = self.shared.get_mut().take() {
-            let listeners = shared.listeners.borrow().len();
-            if listeners > 0 {
-                console_warn(&format!(
-                    "echo-wasm: an Echo with {listeners} listener(s) was freed without destroy() (no longer referenced): its connection is closed. Keep the Echo referenced (e.g. window.Echo) while you use its channels."
-                ));
-            }
-            shared.shutdown();
-        }
     }
 }
 
@@ -126,8 +103,12 @@ impl Echo {
         let config = options::read(&options, page_is_https).map_err(|(code, message)| errors::throwable_parts(code, &message))?;
         let engine = Engine::new(config.engine, Box::new(MathRandom));
         let shared = Shared::new(engine, config.auth, config.namespace, config.desktop, config.debug);
-        let interceptor = if config.without_interceptors { None } else { register_axios_interceptor(&shared) };
-        let echo = Echo { shared: RefCell::new(Some(shared)), options, _interceptor: interceptor };
+        if !config.without_interceptors {
+            // Owned by the client, not the Echo: it lives as long as any handle does.
+            let interceptor = register_axios_interceptor(&shared).map(|i| Box::new(i) as Box<dyn std::any::Any>);
+            *shared.interceptor.borrow_mut() = interceptor;
+        }
+        let echo = Echo { shared: RefCell::new(Some(shared)), options };
         echo.connect()?;
         Ok(echo)
     }
@@ -226,14 +207,14 @@ impl Echo {
     /// The connector: `signin()`, `onConnectionChange(cb)` and connection-level events.
     #[wasm_bindgen(getter)]
     pub fn connector(&self) -> Connector {
-        Connector { shared: self.weak() }
+        Connector { shared: self.live() }
     }
 
     /// Desktop notification permission: `echo.notifications.permission` and
     /// `echo.notifications.requestPermission()`.
     #[wasm_bindgen(getter)]
     pub fn notifications(&self) -> notifications::Notifications {
-        notifications::Notifications::new(self.weak())
+        notifications::Notifications::new(self.live())
     }
 
     /// A plain object describing the connection, channels, recent errors and notification
@@ -259,14 +240,20 @@ impl Echo {
 /// `echo.connector`: sign-in and connection-level events.
 #[wasm_bindgen]
 pub struct Connector {
-    shared: Weak<Shared>,
+    shared: Option<Rc<Shared>>,
+}
+
+impl Connector {
+    fn live(&self) -> Option<Rc<Shared>> {
+        usable(self.shared.as_ref())
+    }
 }
 
 #[wasm_bindgen]
 impl Connector {
     /// Signs the user in (`userAuthentication`), now and after every reconnect.
     pub fn signin(&self) {
-        if let Some(shared) = self.shared.upgrade() {
+        if let Some(shared) = self.live() {
             shared.command(|engine, now| engine.signin(now));
         }
     }
@@ -274,7 +261,7 @@ impl Connector {
     /// The socket id while connected.
     #[wasm_bindgen(js_name = socketId)]
     pub fn socket_id(&self) -> Option<String> {
-        self.shared.upgrade()?.core.borrow().engine.socket_id().map(str::to_owned)
+        self.live()?.core.borrow().engine.socket_id().map(str::to_owned)
     }
 
     /// Calls `callback(status)` whenever Echo's connection status changes; returns a
@@ -314,13 +301,13 @@ impl Connector {
     /// function.
     #[wasm_bindgen(js_name = listenToUser)]
     pub fn listen_to_user(&self, event: &str, callback: Function) -> Result<JsValue, JsValue> {
-        let shared = upgrade(&self.shared)?;
+        let shared = self.live().ok_or_else(destroyed)?;
         let id = shared.add_listener(slot::USER, event, callback);
         Ok(shared.remover(slot::USER, id))
     }
 
     fn on(&self, event: &str, callback: Function) -> Result<JsValue, JsValue> {
-        let shared = upgrade(&self.shared)?;
+        let shared = self.live().ok_or_else(destroyed)?;
         let id = shared.add_listener(slot::CONNECTION, event, callback);
         Ok(shared.remover(slot::CONNECTION, id))
     }

@@ -3,7 +3,7 @@
 //! Browsers only grant a permission prompt from a user gesture (a click on the bell): called
 //! without one, `requestPermission()` resolves with the current state and records why.
 
-use std::rc::Weak;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
@@ -14,11 +14,11 @@ use crate::web::notify;
 /// Notification permission for desktop notifications.
 #[wasm_bindgen]
 pub struct Notifications {
-    shared: Weak<Shared>,
+    shared: Option<Rc<Shared>>,
 }
 
 impl Notifications {
-    pub(crate) fn new(shared: Weak<Shared>) -> Self {
+    pub(crate) fn new(shared: Option<Rc<Shared>>) -> Self {
         Notifications { shared }
     }
 }
@@ -36,7 +36,7 @@ impl Notifications {
     #[wasm_bindgen(js_name = requestPermission)]
     pub fn request_permission(&self) -> js_sys::Promise {
         let current = notify::permission();
-        let Some(shared) = self.shared.upgrade() else {
+        let Some(shared) = super::usable(self.shared.as_ref()) else {
             return js_sys::Promise::resolve(&JsValue::from_str(current));
         };
         if let Some(why) = notify::unsupported_reason() {
@@ -59,7 +59,7 @@ impl Notifications {
         }
         match notify::request_permission() {
             Ok(promise) => {
-                // Weak while the prompt is open: a pending prompt must not keep a dropped Echo alive.
+                // Weak while the prompt is open: a pending prompt must not keep an unreachable client alive.
                 let weak = std::rc::Rc::downgrade(&shared);
                 wasm_bindgen_futures::future_to_promise(async move {
                 let result = wasm_bindgen_futures::JsFuture::from(promise).await;

@@ -194,16 +194,29 @@ pub struct Shared {
     scratch: RefCell<Vec<(ListenerId, Function)>>,
     /// Desktop notifications.
     pub desktop: RefCell<Desktop>,
-    /// The JS handle of each channel the app holds (one object per channel, as in Echo).
-    pub channel_handles: RefCell<crate::fast_map::FastMap<String, JsValue>>,
+    /// The JS handle of each channel (one object per channel, as in Echo), held weakly (a
+    /// `WeakRef`): the handles hold this value strongly, so the app's handles keep the client
+    /// alive and the cache does not. The key stays until the channel is left.
+    pub channel_handles: RefCell<crate::fast_map::FastMap<String, crate::api::channel::HandleRef>>,
+    /// Set by [`Shared::shutdown`] (`destroy()`): every handle method then throws `echo_destroyed`.
+    pub destroyed: Cell<bool>,
+    /// What lives exactly as long as the client (the axios `X-Socket-ID` interceptor).
+    pub interceptor: RefCell<Option<Box<dyn std::any::Any>>>,
     me: Weak<Shared>,
     /// This client's number in [`callback`]'s table (what its undo functions name).
     instance: u32,
 }
 
 impl Drop for Shared {
+    /// The last owner (the Echo or any channel, connector or notifications handle) is gone:
+    /// nothing can use the client any more, so it shuts down. Its listeners are dropped first,
+    /// so no app callback runs from a garbage-collection finalizer.
     fn drop(&mut self) {
         callback::unregister_instance(self.instance);
+        if !self.destroyed.get() {
+            drop(std::mem::take(self.listeners.get_mut()));
+            self.shutdown();
+        }
     }
 }
 
@@ -233,6 +246,8 @@ impl Shared {
             scratch: RefCell::new(Vec::new()),
             desktop: RefCell::new(Desktop::new(desktop)),
             channel_handles: RefCell::new(Default::default()),
+            destroyed: Cell::new(false),
+            interceptor: RefCell::new(None),
             me: me.clone(),
             instance: callback::register_instance(me.clone()),
         });
@@ -505,6 +520,10 @@ impl Shared {
     fn call_each(&self, listeners: &mut Vec<(ListenerId, Function)>, channel: &str, event: &str, all: bool, args: &[&JsValue]) {
         let removals = self.listeners.borrow().removals();
         for (id, listener) in listeners.drain(..) {
+            // `destroy()` from an earlier listener: the rest are not called.
+            if self.destroyed.get() {
+                continue;
+            }
             let removed = {
                 let registry = self.listeners.borrow();
                 registry.removals() != removals && !registry.contains(channel, (!all).then_some(event), id)
@@ -646,18 +665,25 @@ impl Shared {
         }
     }
 
-    /// Stops everything that holds browser resources (socket, timer, page listeners).
+    /// Stops everything that holds browser resources (socket, timer, page listeners) and
+    /// releases the listeners (a listener that references a handle is a cycle through Rust
+    /// that only this breaks). Every handle method throws `echo_destroyed` after. Idempotent.
     pub fn shutdown(&self) {
+        if self.destroyed.get() {
+            return;
+        }
         self.command(|engine, now| engine.disconnect(now));
+        self.destroyed.set(true);
         let mut core = self.core.borrow_mut();
-        core.timer = None;
-        core.browser = None;
+        let timer = core.timer.take();
+        let browser = core.browser.take();
         drop(core);
-        // The handles point back at this value: clearing them lets everything be freed.
-        self.channel_handles.borrow_mut().clear();
-        // Nothing the app registered is called after destroy() (a late auth answer, a
-        // dispatch in progress: the removal count moves, so it skips the rest).
-        self.listeners.borrow_mut().clear();
+        drop((timer, browser));
+        // Taken out first: dropping runs no app code, but the interceptor's eject does.
+        let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
+        let handles = std::mem::take(&mut *self.channel_handles.borrow_mut());
+        let interceptor = self.interceptor.borrow_mut().take();
+        drop((listeners, handles, interceptor));
     }
 
     /// The bytes waiting in the socket's send buffer.

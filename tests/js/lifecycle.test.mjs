@@ -39,6 +39,19 @@ const occupied = async (name) => (await channelInfo(name)).occupied === true;
 const unique = (prefix) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
 
 /** Forces full garbage collections (and lets FinalizationRegistry callbacks run) until `done()`. */
+/** Forces `times` full garbage collections, letting finalizers run between them. */
+async function collectTimes(page, times) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    for (let i = 0; i < times; i++) {
+      await cdp.send('HeapProfiler.collectGarbage');
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+    }
+  } finally {
+    await cdp.detach();
+  }
+}
+
 async function collectUntil(page, done, what, timeout = 15000) {
   const cdp = await page.context().newCDPSession(page);
   try {
@@ -93,19 +106,96 @@ test('an Echo dropped without destroy(), with channels and listeners, is collect
     window.tmp = window.makeEcho({ reconnect: { baseMs: 100, maxMs: 200 } });
     window.tmpChannels = ns.map((n) => window.tmp.channel(n).listen('.x', () => {}));
     window.tmpChannels[0].listenToAll(() => {});
-    window.tmp.connector.onConnectionChange(() => {});
+    window.tmpConnector = window.tmp.connector;
+    window.tmpConnector.onConnectionChange(() => {});
+    window.tmpNotifications = window.tmp.notifications;
   }, names);
   await eventually(() => page.evaluate(() => window.tmpChannels.every((c) => c.subscriptionState === 'subscribed')), 'subscribed');
   await connectionsBecome(base + 1, 'connected');
   assert.equal(await occupied(names[0]), true);
 
-  // Drop every handle the page holds; only the driver's own cache still references them.
-  await page.evaluate(() => { delete window.tmp; delete window.tmpChannels; });
+  // Drop the Echo and every handle the page holds (channels, connector, notifications); only
+  // the driver's own cache (weak) still references the channel handles.
+  await page.evaluate(() => { delete window.tmp; delete window.tmpChannels; delete window.tmpConnector; delete window.tmpNotifications; });
   await collectUntil(page, async () => (await connections()) === base, `the dropped Echo's socket closes (${base} connections)`);
   await sleep(1000);
   assert.equal(await connections(), base, 'no reconnect from the collected instance');
   assert.equal(await occupied(names[0]), false);
   assert.equal(await occupied(names[1]), false);
+  await page.context().close();
+});
+
+test('an Echo dropped without destroy() while the app keeps a channel handle stays connected: the listener still gets events', async () => {
+  // laravel-echo usage in a module: `const echo = new Echo(o); echo.channel(n).listen(...)`,
+  // where nothing keeps `echo` itself (only the channel is kept).
+  const page = await openPage(browser);
+  const base = await connections();
+  const name = unique('life-kept');
+  await page.evaluate((n) => {
+    window.got = [];
+    window.echoCollected = false;
+    window.finalized = new FinalizationRegistry(() => { window.echoCollected = true; });
+    const echo = window.makeEcho({ reconnect: { baseMs: 100, maxMs: 200 } });
+    window.finalized.register(echo, 'echo');
+    window.kept = echo.channel(n).listen('.ping', (data) => window.got.push(data));
+  }, name);
+  await eventually(() => page.evaluate(() => window.kept.subscriptionState === 'subscribed'), 'subscribed');
+  await connectionsBecome(base + 1, 'connected');
+
+  await collectUntil(page, () => page.evaluate(() => window.echoCollected), 'the Echo object itself is collected');
+  await collectTimes(page, 5);
+  await sleep(1000); // several reconnect delays: a closed client would not be back, a live one stays
+  assert.equal(await connections(), base + 1, 'Sockudo still counts the connection of the held channel');
+  assert.equal(await page.evaluate(() => window.kept.subscriptionState), 'subscribed');
+  assert.equal(await occupied(name), true);
+  await trigger(name, 'ping', { n: 1 });
+  await eventually(() => page.evaluate(() => window.got.length >= 1), 'the event reaches the held channel\'s listener');
+  assert.deepEqual(await page.evaluate(() => window.got), [{ n: 1 }]);
+
+  // The last handle dropped too: now the client is collected and its socket closed.
+  await page.evaluate(() => { delete window.kept; });
+  await collectUntil(page, async () => (await connections()) === base, `closed once the last handle is dropped (${base} connections)`);
+  await eventually(async () => !(await occupied(name)), 'left on the server');
+  await page.context().close();
+});
+
+test('echo.private(x) === echo.private(x) while the handle is held, across garbage collections; a collected handle is replaced', async () => {
+  const page = await openPage(browser);
+  const name = unique('life-id');
+  await page.evaluate((n) => {
+    window.echo = window.makeEcho();
+    window.got = [];
+    window.heldPrivate = window.echo.private(n);
+    window.heldPublic = window.echo.channel(n);
+    window.heldPublic.listen('.ping', (data) => window.got.push(data));
+  }, name);
+  await eventually(() => page.evaluate(() => window.heldPublic.subscriptionState === 'subscribed'), 'subscribed');
+  await collectTimes(page, 5);
+  const same = await page.evaluate((n) => ({
+    private: window.echo.private(n) === window.heldPrivate,
+    public: window.echo.channel(n) === window.heldPublic,
+    chained: window.heldPublic.listen('.other', () => {}) === window.heldPublic,
+    distinct: window.echo.private(n) !== window.heldPublic,
+  }), name);
+  assert.deepEqual(same, { private: true, public: true, chained: true, distinct: true });
+
+  // Dropped and collected: the next echo.channel(n) is a new handle of the same (still joined)
+  // channel, with its listeners, and is itself stable.
+  await page.evaluate(() => {
+    window.handleCollected = false;
+    window.finalized = new FinalizationRegistry(() => { window.handleCollected = true; });
+    window.finalized.register(window.heldPublic, 'handle');
+    delete window.heldPublic;
+  });
+  await collectUntil(page, () => page.evaluate(() => window.handleCollected), 'the dropped handle is collected');
+  const again = await page.evaluate((n) => {
+    const a = window.echo.channel(n);
+    return { stable: a === window.echo.channel(n), state: a.subscriptionState, channels: window.echo.diagnose().channels.length };
+  }, name);
+  assert.deepEqual(again, { stable: true, state: 'subscribed', channels: 2 });
+  await trigger(name, 'ping', { n: 1 });
+  await eventually(() => page.evaluate(() => window.got.length >= 1), 'the listener added through the collected handle still runs');
+  await page.evaluate(() => window.echo.destroy());
   await page.context().close();
 });
 
