@@ -202,8 +202,10 @@ export interface Members<User = any> {
  * `here`, `joining`, `leaving`, `subscribed`, `error`, or `subscribe()`) subscribes the channel
  * again, so the listener fires; the value returned is then the channel's current handle
  * (`echo.channel(name)`). A held handle keeps the connection (as in laravel-echo), even when
- * the Echo object itself is no longer referenced; after `destroy()` its methods throw
- * `EchoError` `echo_destroyed`.
+ * the Echo object itself is no longer referenced. After `destroy()` the methods that act
+ * (listeners, `whisper`, `subscribe`) throw `EchoError` `echo_destroyed`; the ones that only
+ * read or end (`subscriptionState`, `members`, `unsubscribe`) return `unsubscribed`, nothing
+ * or do nothing.
  */
 export declare class Channel {
   protected constructor();

@@ -49,7 +49,7 @@ export type EventCallback<TPayload> = (payload: TPayload, meta?: { user_id: stri
 export interface ChannelHandle<TChannel> {
   /** Leave now (when no other component uses the channel); `leaveAll` as `leave()`. Also done on unmount. */
   leaveChannel: (leaveAll?: boolean) => void;
-  /** Leave the name under every prefix (public, private, presence), except channels other mounted components still use. */
+  /** Leave the name under every prefix (public, private, presence, encrypted), except channels other mounted components still use. */
   leave: () => void;
   /** The channel (taken now if the component has not mounted yet). */
   channel: () => TChannel;

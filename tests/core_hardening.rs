@@ -76,6 +76,21 @@ fn encrypted_channel_never_delivers_plaintext_whatever_the_event_name() {
     assert!(channel_errors(&sim).iter().any(|e| e.code() != "decrypt_failed"), "the refusal is reported as such");
 }
 
+#[test]
+fn encrypted_channel_protocol_events_carry_nothing_of_the_servers_own() {
+    let key = SharedSecret::from_bytes([3; 32]);
+    let mut sim = encrypted_sim(&key);
+    // The two protocol events that reach listeners: a hostile server adds fields to them.
+    let count = json!({"subscription_count": 2, "msg": "plaintext from the server"}).to_string();
+    sim.server(json!({"event": "pusher_internal:subscription_count", "channel": CH, "data": count}));
+    sim.server(json!({"event": "pusher:cache_miss", "channel": CH, "data": json!({"msg": "plaintext"}).to_string()}));
+    assert_eq!(
+        delivered(&sim),
+        vec![("pusher:subscription_count".to_string(), json!({"subscription_count": 2})), ("pusher:cache_miss".to_string(), Value::Null)],
+        "only the count, rebuilt by the client, and an empty cache miss"
+    );
+}
+
 // --- 4: a failed key refresh keeps the working key --------------------------------------
 
 #[test]

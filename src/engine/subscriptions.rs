@@ -295,14 +295,24 @@ impl<P: Payload> Engine<P> {
             "pusher_internal:subscription_count" => {
                 if let Some(name) = channel {
                     if let Some(ch) = self.channels.get_mut(&name) {
-                        ch.subscription_count = data.get("subscription_count").and_then(|c| c.as_number()).map(|c| c as u32);
+                        let count = data.get("subscription_count").and_then(|c| c.as_number()).map(|c| c as u32);
+                        ch.subscription_count = count;
+                        // On an encrypted channel the server's object is not passed on (it could
+                        // carry any field): the listener gets only the count, rebuilt here.
+                        let data = if ch.kind == ChannelKind::Encrypted {
+                            P::parse_json(&format!("{{\"subscription_count\":{}}}", count.unwrap_or(0))).unwrap_or_else(P::null)
+                        } else {
+                            data
+                        };
                         self.outputs.push_back(Output::Event { channel: name, event: "pusher:subscription_count".into(), data, user_id: None });
                     }
                 }
             }
             "pusher:cache_miss" => {
                 if let Some(name) = channel {
-                    if self.channels.contains_key(&name) {
+                    if let Some(ch) = self.channels.get(&name) {
+                        // Nothing of the server's own reaches an encrypted channel's listeners.
+                        let data = if ch.kind == ChannelKind::Encrypted { P::null() } else { data };
                         self.outputs.push_back(Output::Event { channel: name, event, data, user_id: None });
                     }
                 }

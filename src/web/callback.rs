@@ -107,6 +107,9 @@ pub fn is_deadline_marker(value: &JsValue) -> bool {
 /// (a `headersProvider` or an authorizer that never answers) cannot keep a task, and what it
 /// holds, alive for ever. `Promise.race` also turns a throwing `then` getter into a rejection.
 pub fn within(value: &JsValue, ms: u32) -> Promise {
+    // Browsers fire a longer delay than 2^31-1 ms at once: the option check allows up to
+    // that, and callers may add a margin.
+    let ms = ms.min(i32::MAX as u32);
     let marker = js_sys::Object::new();
     let _ = Reflect::set(&marker, &"echoWasmDeadline".into(), &JsValue::TRUE);
     let timer = Promise::new(&mut |_resolve: Function, reject: Function| {

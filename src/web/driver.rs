@@ -311,6 +311,10 @@ impl Shared {
             other => (other, None),
         };
         let wall = if matches!(input, Input::Timer) { js_sys::Date::now() } else { 0.0 };
+        // What the input retires is dropped after the borrow ends: dropping a socket or a
+        // timer calls into the page.
+        let mut retired_socket = None;
+        let mut retired_timer = None;
         let mut core = self.core.borrow_mut();
         match input {
             Input::Open(socket) => core.engine.handle_open(now, socket),
@@ -322,7 +326,7 @@ impl Shared {
             Input::Binary(socket) => core.engine.handle_frame(now, socket, Err(FrameError::Binary)),
             Input::Close(socket, code, reason) => {
                 if core.socket.as_ref().is_some_and(|(h, _)| *h == socket) {
-                    core.socket = None;
+                    retired_socket = core.socket.take();
                 }
                 core.engine.handle_close(now, socket, code, &reason);
             }
@@ -330,7 +334,7 @@ impl Shared {
                 // Wall clock on purpose: a suspended machine stops the monotonic clock on some
                 // systems, and a timer firing far too late by the wall clock means a wake-up.
                 let late_by = core.timer.as_ref().map_or(0.0, |(_, expected)| wall - expected);
-                core.timer = None;
+                retired_timer = core.timer.take();
                 if late_by > 5_000.0 {
                     core.engine.handle_wake(now);
                 }
@@ -341,6 +345,8 @@ impl Shared {
             Input::Online => core.engine.handle_online(now),
             Input::Wake => core.engine.handle_wake(now),
         }
+        drop(core);
+        drop((retired_socket, retired_timer));
     }
 
     fn rearm_timer(&self) {
@@ -366,24 +372,29 @@ impl Shared {
                 if self.core.borrow().debug {
                     let _ = console_debug("echo-wasm ->", &JsValue::from_str(&text));
                 }
-                let core = self.core.borrow();
-                if let Some((_, socket)) = &core.socket {
-                    socket.send(&text);
+                let ws = self.core.borrow().socket.as_ref().map(|(_, socket)| socket.web_socket());
+                if let Some(ws) = ws {
+                    // A failure needs no handling: the close event follows.
+                    let _ = ws.send_with_str(&text);
                 }
             }
             Output::OpenSocket { socket, url } => {
                 let opened = Socket::open(&url, socket, self.me.clone());
                 match opened {
-                    Ok(ws) => self.core.borrow_mut().socket = Some((socket, ws)),
+                    Ok(ws) => {
+                        let replaced = std::mem::replace(&mut self.core.borrow_mut().socket, Some((socket, ws)));
+                        drop(replaced);
+                    }
                     Err(error) => self.queue.borrow_mut().push_back(Input::Close(socket, 1006, auth::describe(&error))),
                 }
             }
             Output::CloseSocket { socket, code, reason } => {
-                let mut core = self.core.borrow_mut();
-                if core.socket.as_ref().is_some_and(|(h, _)| *h == socket) {
-                    if let Some((_, ws)) = core.socket.take() {
-                        ws.close(code, reason);
-                    }
+                let closing = {
+                    let mut core = self.core.borrow_mut();
+                    if core.socket.as_ref().is_some_and(|(h, _)| *h == socket) { core.socket.take() } else { None }
+                };
+                if let Some((_, ws)) = closing {
+                    ws.close(code, reason);
                 }
             }
             Output::Authorize { request, socket_id, channel } => {
@@ -679,6 +690,9 @@ impl Shared {
         let browser = core.browser.take();
         drop(core);
         drop((timer, browser));
+        // Shown notifications lose their click handlers: no app code after destroy().
+        let shown = self.desktop.borrow_mut().take_shown();
+        drop(shown);
         // Taken out first: dropping runs no app code, but the interceptor's eject does.
         let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
         let handles = std::mem::take(&mut *self.channel_handles.borrow_mut());
@@ -688,7 +702,8 @@ impl Shared {
 
     /// The bytes waiting in the socket's send buffer.
     pub fn buffered_amount(&self) -> u32 {
-        self.core.borrow().socket.as_ref().map_or(0, |(_, s)| s.buffered_amount())
+        let ws = self.core.borrow().socket.as_ref().map(|(_, socket)| socket.web_socket());
+        ws.map_or(0, |ws| ws.buffered_amount())
     }
 }
 

@@ -162,6 +162,11 @@ impl Desktop {
         self.config.clone()
     }
 
+    /// Every kept notification (to drop after the borrow ends: their click handlers detach).
+    pub fn take_shown(&mut self) -> VecDeque<Shown> {
+        std::mem::take(&mut self.shown)
+    }
+
     /// Keeps `shown` (its click handler lives as long); returns the oldest one when
     /// [`KEEP_CLICK_HANDLERS`] are kept already, for the caller to drop after its borrow.
     pub fn keep(&mut self, shown: Shown) -> Option<Shown> {

@@ -54,9 +54,10 @@ impl Socket {
         Ok(Socket { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close })
     }
 
-    /// Sends a text frame. A failure needs no handling: the close event follows.
-    pub fn send(&self, text: &str) {
-        let _ = self.ws.send_with_str(text);
+    /// The socket itself (a cheap JS reference), to send or read on it with no driver
+    /// borrow held.
+    pub fn web_socket(&self) -> WebSocket {
+        self.ws.clone()
     }
 
     /// Closes with `code` (1000 or 3000-4999) and `reason`; the socket is then dropped.
@@ -64,10 +65,6 @@ impl Socket {
         let _ = self.ws.close_with_code_and_reason(code, reason);
     }
 
-    /// Bytes queued by `send` and not yet transmitted.
-    pub fn buffered_amount(&self) -> u32 {
-        self.ws.buffered_amount()
-    }
 }
 
 impl Drop for Socket {

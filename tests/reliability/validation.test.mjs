@@ -201,9 +201,15 @@ test('timeouts above 2^31-1 ms are refused with a config error naming the option
     const r = await page.evaluate(() => window.attempt(() => window.makeEcho({ reconnect: { baseMs: 1000, maxMs: 2 ** 40 } })));
     assert.equal(r.code, 'config');
     assert.ok(r.message.includes('`reconnect.maxMs`'), r.message);
-    // The largest timer a browser holds is still accepted (positive control).
-    const ok = await page.evaluate(() => window.attempt(() => { const e = window.makeEcho({ authTimeout: 2 ** 31 - 1 }); e.disconnect(); }));
+    // The largest timer a browser holds is still accepted (positive control), and a private
+    // channel authorizes under it (no timer wrapped to "fire at once").
+    const ok = await page.evaluate(() => window.attempt(() => {
+      window.longTimeout = window.makeEcho({ bearerToken: 'token-user-1', authTimeout: 2 ** 31 - 1 });
+      window.longTimeout.private('tenant.1.inventory');
+    }));
     assert.equal(ok.threw, false, JSON.stringify(ok));
+    await waitForSubscribed(page, 'private-tenant.1.inventory', 10000, 'longTimeout');
+    await page.evaluate(() => window.longTimeout.destroy());
   } finally {
     await page.context().close();
   }
