@@ -126,6 +126,15 @@ async function cpuSection() {
   for (const kind of ['small', 'large']) for (const c of CLIENTS) out[kind][c] = summary(runs[kind][c]);
   out.frames = { small: { frameBytes: frameInfo.small.frameBytes, dataBytes: frameInfo.small.dataBytes }, large: { frameBytes: frameInfo.large.frameBytes, dataBytes: frameInfo.large.dataBytes } };
   out.counts = { small: P.cpuSmall, large: P.cpuLarge };
+  // The engine clock is read once per frame: what one read costs in this browser (issue 12,
+  // item 7: monotonic performance.now() in place of Date.now()).
+  out.clock = await pages['echo-wasm'].evaluate((n) => {
+    const time = (read) => { let x = 0; const t0 = performance.now(); for (let i = 0; i < n; i++) x += read(); return [(performance.now() - t0) * 1e6 / n, x]; };
+    const origin = performance.timeOrigin;
+    time(() => Date.now()); time(() => origin + performance.now()); // warm-up
+    return { dateNowNs: time(() => Date.now())[0], performanceNowNs: time(() => origin + performance.now())[0], calls: n };
+  }, P.reps > 1 ? 2_000_000 : 100_000);
+  log(`cpu: clock read per frame: performance.timeOrigin + performance.now() ${fmt(out.clock.performanceNowNs, 1)} ns, Date.now() ${fmt(out.clock.dateNowNs, 1)} ns (${out.clock.calls} calls each)`);
   for (const c of CLIENTS) await closePage(pages[c]);
   return out;
 }
