@@ -277,13 +277,6 @@ impl<L: Clone> Registry<L> {
         }
     }
 
-    /// Removes every listener (a destroyed client calls nothing any more).
-    pub fn clear(&mut self) {
-        self.channels.clear();
-        self.removals += self.count as u64 + 1;
-        self.count = 0;
-    }
-
     /// A counter that changes with every removal.
     pub fn removals(&self) -> u64 {
         self.removals
