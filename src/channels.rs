@@ -4,7 +4,7 @@
 use crate::encryption::SharedSecret;
 use crate::error::{ChannelError, ChannelNameError};
 use crate::presence::Members;
-use crate::Millis;
+use crate::time::Millis;
 
 /// What a channel's name prefix makes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +123,7 @@ pub enum KeyState<P> {
         /// The authorization request that is out (`None` while waiting for `retry_at`).
         request: Option<u64>,
         /// After a transient failure (network, timeout, 5xx): when the refresh is retried.
-        retry_at: Option<crate::Millis>,
+        retry_at: Option<crate::time::Millis>,
         /// Transient failures of this refresh so far (the backoff attempt).
         failures: u32,
         /// The key in use before the refresh (kept).
@@ -137,7 +137,7 @@ pub enum KeyState<P> {
 
 impl<P> KeyState<P> {
     /// When a refresh waiting after a transient failure is due.
-    pub fn retry_at(&self) -> Option<crate::Millis> {
+    pub fn retry_at(&self) -> Option<crate::time::Millis> {
         match self {
             KeyState::Refreshing { request: None, retry_at, .. } => *retry_at,
             _ => None,

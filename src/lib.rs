@@ -21,6 +21,7 @@
 //! - [`listeners`]: **the listener registry** (channel -> event -> listeners).
 //! - [`error`]: every error with its code, cause and remedy.
 //! - [`payload`]: the JSON-value trait that keeps JSON parsing out of the core.
+//! - [`time`]: `Millis`, the engine's time unit (a leaf: it imports nothing).
 //!
 //! **Edge** (wasm32 only): `web/driver.rs` runs the one loop between the browser and the
 //! engine; `web/socket.rs` owns the WebSocket, `web/auth.rs` is **the auth request**
@@ -43,15 +44,13 @@ pub mod payload;
 pub mod presence;
 pub mod protocol;
 pub mod reconnect;
+pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-/// Milliseconds on the edge's monotonic clock (`performance.now()` in the browser, a
-/// simulated clock in tests). The core never reads a clock: every input carries one.
-pub type Millis = u64;
 
 pub use engine::{AuthOutcome, Authorization, Engine, Output, SocketHandle, UserAuthOutcome};
 pub use payload::Payload;

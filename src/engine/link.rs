@@ -12,7 +12,7 @@ use crate::options::Options;
 use crate::payload::Payload;
 use crate::protocol::{self, FrameError, InboundFrame};
 use crate::reconnect::{close_action, CloseAction};
-use crate::Millis;
+use crate::time::Millis;
 
 /// Identifies one socket the engine asked the edge to open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

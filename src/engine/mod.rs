@@ -28,7 +28,7 @@ use crate::options::Options;
 use crate::payload::Payload;
 use crate::presence::Members;
 use crate::reconnect::RandomSource;
-use crate::Millis;
+use crate::time::Millis;
 
 pub use link::SocketHandle;
 

@@ -8,7 +8,7 @@ use crate::encryption::{DecryptError, SharedSecret};
 use crate::error::{AuthFailure, ChannelError, ChannelNameError, ConnectionError};
 use crate::payload::Payload;
 use crate::protocol::{self, InboundFrame};
-use crate::Millis;
+use crate::time::Millis;
 
 /// Encrypted events held while a fresh key is fetched, per channel, at most.
 const MAX_QUEUED_WHILE_REFRESHING: usize = 256;

@@ -8,7 +8,7 @@ use crate::channels::{Channel, ChannelKind, Subscription};
 use crate::error::{ClientEventError, SigninError};
 use crate::payload::Payload;
 use crate::protocol;
-use crate::Millis;
+use crate::time::Millis;
 
 /// Sign-in progress.
 #[derive(Clone, Debug, Default)]

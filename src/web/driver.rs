@@ -29,7 +29,7 @@ use crate::engine::{AuthOutcome, Engine, Output, SocketHandle, UserAuthOutcome};
 use crate::error::{ConnectionError, Diagnostic};
 use crate::listeners::{ListenerId, Registry};
 use crate::protocol::FrameError;
-use crate::Millis;
+use crate::time::Millis;
 
 /// Reserved listener names (they cannot collide with Pusher event names).
 pub mod slot {
