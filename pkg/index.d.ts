@@ -240,8 +240,11 @@ export declare class Channel {
   unsubscribe(): void;
 }
 
-/** A private channel: adds whispers (client events). */
-export declare class PrivateChannel extends Channel {
+/**
+ * A private channel: adds whispers (client events). A type only, as laravel-echo's
+ * `PresenceChannel` is: at runtime every channel is a {@link Channel}.
+ */
+export interface PrivateChannel extends Channel {
   /** Send `client-{event}` to the other subscribers. Throws an `EchoError` if refused (nothing sent). */
   whisper(event: string, data: any): this;
   /** Listen to whispers named `event`. */
@@ -250,11 +253,11 @@ export declare class PrivateChannel extends Channel {
   stopListeningForWhisper(event: string, callback?: Function): this;
 }
 
-/** An encrypted private channel (`private-encrypted-*`): events are opened in the client; no whispers. */
-export declare class EncryptedPrivateChannel extends Channel {}
+/** An encrypted private channel (`private-encrypted-*`): events are opened in the client; no whispers. A type only (a {@link Channel} at runtime). */
+export interface EncryptedPrivateChannel extends Channel {}
 
-/** A presence channel: members, here/joining/leaving, whispers. */
-export declare class PresenceChannel<User = any> extends PrivateChannel {
+/** A presence channel: members, here/joining/leaving, whispers. A type only (a {@link Channel} at runtime). */
+export interface PresenceChannel<User = any> extends PrivateChannel {
   /** Everyone here, after each (re)subscription. Undo with `off('here', cb)`. */
   here(callback: (users: User[]) => void): this;
   /** Someone joined. Undo with `off('joining', cb)`. */
