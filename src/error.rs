@@ -120,7 +120,7 @@ pub enum ConfigError {
     InvalidHost(String),
     /// A zero or negative timeout.
     InvalidTimeout,
-    /// A timeout (or backoff delay) above [`crate::options::MAX_TIMEOUT_MS`]: browser timers
+    /// A timeout (or backoff delay) above [`crate::time::MAX_TIMEOUT_MS`]: browser timers
     /// cannot hold it. Names the option.
     TimeoutTooLarge {
         /// The option's JS name (e.g. `authTimeout`, `reconnect.maxMs`).
@@ -142,7 +142,7 @@ impl Diagnostic for ConfigError {
             ConfigError::InvalidHost(host) => format!("wsHost '{host}' must be a bare host name (no scheme, path or spaces)."),
             ConfigError::InvalidTimeout => "Timeouts must be positive numbers of milliseconds.".into(),
             ConfigError::TimeoutTooLarge { option, ms } => {
-                format!("Option `{option}` is {ms} ms: at most {} ms (about 24.8 days) is allowed.", crate::options::MAX_TIMEOUT_MS)
+                format!("Option `{option}` is {ms} ms: at most {} ms (about 24.8 days) is allowed.", crate::time::MAX_TIMEOUT_MS)
             }
         }
     }

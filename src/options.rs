@@ -6,10 +6,7 @@
 //! `false` and the page is not https (pusher-js' rule).
 
 use crate::error::ConfigError;
-
-/// The longest timeout or backoff delay accepted, in ms: 2^31-1, the most a browser timer
-/// holds (a larger `setTimeout` delay fires at once).
-pub const MAX_TIMEOUT_MS: u64 = i32::MAX as u64;
+use crate::time::MAX_TIMEOUT_MS;
 
 /// Everything the core needs to know to connect and to keep the connection alive.
 #[derive(Clone, Debug)]
