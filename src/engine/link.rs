@@ -437,3 +437,127 @@ pub(super) fn error_fields<P: Payload>(data: &P) -> (Option<u16>, String) {
     let message = data.get("message").and_then(|m| m.as_text()).or_else(|| data.as_text()).unwrap_or_default();
     (code, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconnect::SeededRandom;
+    use serde_json::Value;
+
+    fn options() -> Options {
+        let mut o = Options::new("app-key");
+        o.hosts = vec!["127.0.0.1".into()];
+        o.ws_port = 6001;
+        o.force_tls = Some(false);
+        o
+    }
+
+    fn setup() -> (Link, Outputs<Value>, Options) {
+        let options = options();
+        (Link::new(&options, Box::new(SeededRandom::new(3))), Outputs::new(), options)
+    }
+
+    fn drain(out: &mut Outputs<Value>) -> Vec<Output<Value>> {
+        out.queue.drain(..).collect()
+    }
+
+    fn opened(out: &mut Outputs<Value>) -> Vec<SocketHandle> {
+        drain(out).into_iter().filter_map(|o| if let Output::OpenSocket { socket, .. } = o { Some(socket) } else { None }).collect()
+    }
+
+    /// Connects, opens and completes the handshake with `activity_timeout` seconds.
+    fn establish(link: &mut Link, out: &mut Outputs<Value>, options: &Options, now: Millis, activity_timeout: u64) -> SocketHandle {
+        link.connect(out, options, now).unwrap();
+        let socket = *opened(out).last().expect("a socket to open");
+        link.handle_open(options, now, socket);
+        assert_eq!(link.accept_frame(now, socket), FrameFor::Handshake);
+        let text = format!(r#"{{"event":"pusher:connection_established","data":"{{\"socket_id\":\"1.2\",\"activity_timeout\":{activity_timeout}}}"}}"#);
+        link.handshake_frame(out, options, now, protocol::decode_text::<Value>(&text).unwrap());
+        socket
+    }
+
+    #[test]
+    fn connect_opens_one_socket_and_a_second_connect_does_nothing() {
+        let (mut link, mut out, options) = setup();
+        link.connect(&mut out, &options, 0).unwrap();
+        let outputs = drain(&mut out);
+        assert!(matches!(&outputs[0], Output::StateChanged { current: ConnectionState::Connecting, .. }));
+        assert!(matches!(&outputs[1], Output::OpenSocket { url, .. } if url.starts_with("ws://127.0.0.1:6001/app/app-key")));
+        link.connect(&mut out, &options, 5).unwrap();
+        assert!(drain(&mut out).is_empty());
+        assert_eq!(link.deadline(&options), Some(options.connect_timeout_ms), "open timeout and unavailable timeout");
+    }
+
+    #[test]
+    fn invalid_options_fail_without_a_socket() {
+        let (mut link, mut out, _) = setup();
+        let bad = Options::new("");
+        assert!(link.connect(&mut out, &bad, 0).is_err());
+        assert_eq!(link.state(), ConnectionState::Failed);
+        assert!(opened(&mut out).is_empty());
+    }
+
+    #[test]
+    fn handshake_brings_the_link_up_with_the_shorter_activity_timeout() {
+        let (mut link, mut out, options) = setup();
+        let socket = establish(&mut link, &mut out, &options, 100, 20);
+        assert!(link.is_up());
+        assert_eq!(link.socket_id(), Some("1.2"));
+        assert_eq!(link.state(), ConnectionState::Connected);
+        assert_eq!(link.deadline(&options), Some(100 + 20_000));
+        assert_eq!(link.stats().server_activity_timeout_s, Some(20));
+        // A frame is activity: the ping moves, and a stale socket's frames are ignored.
+        assert_eq!(link.accept_frame(5_000, socket), FrameFor::Live);
+        assert_eq!(link.deadline(&options), Some(25_000));
+        assert_eq!(link.accept_frame(6_000, SocketHandle(socket.0 + 9)), FrameFor::Stale);
+        assert_eq!(link.deadline(&options), Some(25_000));
+    }
+
+    #[test]
+    fn a_quiet_link_pings_then_reconnects_at_once_after_the_pong_timeout() {
+        let (mut link, mut out, options) = setup();
+        establish(&mut link, &mut out, &options, 0, 20);
+        drain(&mut out);
+        link.handle_timeout(&mut out, &options, 20_000);
+        assert!(matches!(&drain(&mut out)[..], [Output::Send(frame)] if frame.contains("pusher:ping")));
+        assert_eq!(link.deadline(&options), Some(20_000 + options.pong_timeout_ms));
+        link.handle_timeout(&mut out, &options, 20_000 + options.pong_timeout_ms);
+        let outputs = drain(&mut out);
+        assert!(outputs.iter().any(|o| matches!(o, Output::CloseSocket { code: 4201, .. })));
+        assert!(outputs.iter().any(|o| matches!(o, Output::OpenSocket { .. })), "first retry after a pong timeout is immediate");
+        assert!(!link.is_up());
+        assert_eq!(link.attempts(), 1);
+    }
+
+    #[test]
+    fn a_dropped_connection_schedules_a_retry_and_a_refusal_fails() {
+        let (mut link, mut out, options) = setup();
+        let socket = establish(&mut link, &mut out, &options, 0, 120);
+        drain(&mut out);
+        link.handle_close(&mut out, &options, 1_000, socket, 1006, "gone");
+        assert!(!link.is_up());
+        assert_eq!(link.state(), ConnectionState::Connecting);
+        let retry = link.deadline(&options).expect("a retry");
+        assert!(retry <= 1_000 + options.reconnect.bound(0), "retry at {retry}");
+        link.handle_timeout(&mut out, &options, retry);
+        let socket = *opened(&mut out).last().expect("the retry opens a socket");
+        link.handle_open(&options, retry, socket);
+        link.handle_close(&mut out, &options, retry + 1, socket, 4001, "app disabled");
+        assert_eq!(link.state(), ConnectionState::Failed);
+        assert_eq!(link.deadline(&options), None, "a refusal is never retried");
+    }
+
+    #[test]
+    fn disconnect_closes_the_socket_and_stops() {
+        let (mut link, mut out, options) = setup();
+        let socket = establish(&mut link, &mut out, &options, 0, 120);
+        drain(&mut out);
+        link.disconnect(&mut out);
+        let outputs = drain(&mut out);
+        assert!(matches!(&outputs[0], Output::CloseSocket { socket: s, code: 1000, .. } if *s == socket));
+        assert_eq!(link.state(), ConnectionState::Disconnected);
+        assert_eq!(link.deadline(&options), None);
+        link.handle_close(&mut out, &options, 10, socket, 1000, "late");
+        assert!(drain(&mut out).is_empty(), "the closed socket is forgotten");
+    }
+}

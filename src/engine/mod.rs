@@ -474,3 +474,68 @@ impl<P: Payload> Engine<P> {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconnect::SeededRandom;
+    use serde_json::Value;
+
+    /// A connected engine and its socket.
+    fn connected() -> (Engine<Value>, SocketHandle) {
+        let mut o = Options::new("app-key");
+        o.hosts = vec!["127.0.0.1".into()];
+        o.force_tls = Some(false);
+        let mut engine = Engine::new(o, Box::new(SeededRandom::new(1)));
+        engine.connect(0).unwrap();
+        let socket = std::iter::from_fn(|| engine.poll_output()).find_map(|o| if let Output::OpenSocket { socket, .. } = o { Some(socket) } else { None }).unwrap();
+        engine.handle_open(0, socket);
+        engine.handle_text(0, socket, r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":30}"}"#);
+        assert_eq!(engine.state(), ConnectionState::Connected);
+        (engine, socket)
+    }
+
+    #[test]
+    fn disconnect_drops_the_connection_state_once() {
+        let (mut engine, _) = connected();
+        engine.disconnect(1);
+        assert_eq!(engine.drops, 1);
+        engine.disconnect(2);
+        assert_eq!(engine.drops, 1, "nothing left to drop");
+    }
+
+    #[test]
+    fn a_close_or_a_pong_timeout_drops_once_and_a_failed_handshake_not_at_all() {
+        let (mut engine, socket) = connected();
+        engine.handle_close(1, socket, 1006, "gone");
+        assert_eq!(engine.drops, 1);
+        // The retry's handshake fails: the state was already dropped.
+        let retry = engine.poll_timeout().unwrap();
+        engine.handle_timeout(retry);
+        let socket = std::iter::from_fn(|| engine.poll_output()).find_map(|o| if let Output::OpenSocket { socket, .. } = o { Some(socket) } else { None }).unwrap();
+        engine.handle_open(retry, socket);
+        engine.handle_close(retry + 1, socket, 1006, "gone again");
+        assert_eq!(engine.drops, 1);
+
+        let (mut engine, _) = connected();
+        engine.handle_timeout(30_000); // ping
+        engine.handle_timeout(30_000 + engine.options.pong_timeout_ms); // pong timeout: close and reconnect
+        assert_eq!(engine.drops, 1);
+    }
+
+    #[test]
+    fn the_timer_is_rearmed_for_an_earlier_deadline_and_after_it_fired() {
+        let (mut engine, socket) = connected();
+        assert_eq!(engine.take_deadline_change(), Some(Some(30_000)));
+        assert_eq!(engine.take_deadline_change(), None);
+        engine.handle_text(1_000, socket, r#"{"event":"x","channel":"c","data":"{}"}"#);
+        assert_eq!(engine.take_deadline_change(), None, "activity moves the ping later: the armed timer checks it");
+        engine.subscribe(1_000, "private-x").unwrap();
+        assert_eq!(engine.take_deadline_change(), Some(Some(1_000 + engine.options.auth_timeout_ms)), "the authorization times out first");
+        engine.handle_timeout(11_000);
+        assert_eq!(engine.take_deadline_change(), Some(engine.poll_timeout()), "the timer fired: arm the next one");
+        engine.disconnect(12_000);
+        assert_eq!(engine.take_deadline_change(), Some(None), "nothing left to wait for: cancel the timer");
+        assert_eq!(engine.take_deadline_change(), None);
+    }
+}

@@ -162,11 +162,7 @@ impl<P: Payload> Subscriptions<P> {
     pub(super) fn unsubscribe(&mut self, out: &mut Outputs<P>, connected: bool, name: &str) {
         let Some(channel) = self.channels.remove(name) else { return };
         match channel.state {
-            Subscription::Pending | Subscription::Subscribed => {
-                if connected {
-                    out.push(Output::Send(protocol::unsubscribe_frame(name)));
-                }
-            }
+            Subscription::Pending | Subscription::Subscribed if connected => out.push(Output::Send(protocol::unsubscribe_frame(name))),
             Subscription::Authorizing { request } => {
                 self.auth.remove(request);
             }
@@ -629,5 +625,127 @@ fn presence_members<P: Payload>(data: &P) -> Vec<(String, P)> {
             })
             .collect(),
         _ => hash,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Authorization;
+    use crate::error::ChannelError;
+    use serde_json::{json, Value};
+
+    const SOCKET: Option<&str> = Some("1.2");
+
+    fn setup() -> (Subscriptions<Value>, Outputs<Value>, Options) {
+        (Subscriptions::default(), Outputs::new(), Options::new("app-key"))
+    }
+
+    fn drain(out: &mut Outputs<Value>) -> Vec<Output<Value>> {
+        out.queue.drain(..).collect()
+    }
+
+    fn state(subs: &Subscriptions<Value>, name: &str) -> Option<Subscription> {
+        subs.get(name).map(|c| c.state.clone())
+    }
+
+    /// Subscribes `name` while connected and answers its authorization, if any.
+    fn subscribed(subs: &mut Subscriptions<Value>, out: &mut Outputs<Value>, options: &Options, name: &str) {
+        subs.subscribe(out, options, 0, SOCKET, name).unwrap();
+        if let Some(Output::Authorize { request, .. }) = drain(out).into_iter().find(|o| matches!(o, Output::Authorize { .. })) {
+            let granted = Authorization { auth: "key:sig".into(), channel_data: Some(r#"{"user_id":"7"}"#.into()), shared_secret: None };
+            subs.handle_auth(out, options, 0, request, AuthOutcome::Granted(granted));
+        }
+        subs.subscription_succeeded(out, name.to_owned(), &json!({}));
+        drain(out);
+    }
+
+    #[test]
+    fn a_channel_waits_for_the_connection_and_resubscribes_on_it() {
+        let (mut subs, mut out, options) = setup();
+        subs.subscribe(&mut out, &options, 0, None, "news").unwrap();
+        subs.subscribe(&mut out, &options, 0, None, "private-x").unwrap();
+        assert!(drain(&mut out).is_empty(), "nothing goes out before the connection");
+        assert_eq!(state(&subs, "news"), Some(Subscription::Waiting));
+        subs.resubscribe_all(&mut out, &options, 10, "1.2");
+        let outputs = drain(&mut out);
+        assert!(outputs.iter().any(|o| matches!(o, Output::Send(f) if f.contains("pusher:subscribe") && f.contains("news"))));
+        assert!(outputs.iter().any(|o| matches!(o, Output::Authorize { channel, socket_id, .. } if channel == "private-x" && socket_id == "1.2")));
+        assert_eq!(state(&subs, "news"), Some(Subscription::Pending));
+        assert!(matches!(state(&subs, "private-x"), Some(Subscription::Authorizing { .. })));
+        assert_eq!(subs.deadline(true), Some(10 + options.auth_timeout_ms), "the authorization's timeout");
+    }
+
+    #[test]
+    fn an_authorization_timeout_fails_the_channel_and_retries_it_by_itself() {
+        let (mut subs, mut out, options) = setup();
+        subs.subscribe(&mut out, &options, 0, SOCKET, "private-x").unwrap();
+        drain(&mut out);
+        subs.auth_timeouts(&mut out, &options, options.auth_timeout_ms);
+        assert!(matches!(&drain(&mut out)[..], [Output::ChannelError(ChannelError::Auth { failure: AuthFailure::Timeout, .. })]));
+        let Some(Subscription::Failed { retry_at: Some(retry), .. }) = state(&subs, "private-x") else { panic!("not failed with a retry") };
+        assert_eq!(subs.deadline(true), Some(retry));
+        assert_eq!(subs.deadline(false), None, "retries wait for a connection");
+        subs.retries_due(&mut out, &options, retry, SOCKET);
+        assert!(matches!(&drain(&mut out)[..], [Output::Authorize { channel, .. }] if channel == "private-x"));
+    }
+
+    #[test]
+    fn events_reach_only_subscribed_channels() {
+        let (mut subs, mut out, options) = setup();
+        subscribed(&mut subs, &mut out, &options, "news");
+        subs.dispatch_event(&mut out, &options, 0, SOCKET, "news".into(), "update".into(), json!({"n": 1}), None);
+        subs.dispatch_event(&mut out, &options, 0, SOCKET, "other".into(), "update".into(), json!({"n": 2}), None);
+        let outputs = drain(&mut out);
+        assert_eq!(outputs.len(), 1);
+        assert!(matches!(&outputs[0], Output::Event { channel, event, data, .. } if channel == "news" && event == "update" && data["n"] == 1));
+    }
+
+    #[test]
+    fn presence_members_join_and_leave() {
+        let (mut subs, mut out, options) = setup();
+        subscribed(&mut subs, &mut out, &options, "presence-room");
+        subs.member_added(&mut out, "presence-room".into(), &json!({"user_id": "8", "user_info": {"name": "Ann"}}));
+        subs.member_added(&mut out, "presence-room".into(), &json!({"user_id": "8", "user_info": {"name": "Ann"}}));
+        subs.member_removed(&mut out, "presence-room".into(), &json!({"user_id": "8"}));
+        let outputs = drain(&mut out);
+        assert_eq!(outputs.len(), 2, "a member already present joins once: {outputs:?}");
+        assert!(matches!(&outputs[0], Output::Joining { user_id, info, .. } if user_id == "8" && info["name"] == "Ann"));
+        assert!(matches!(&outputs[1], Output::Leaving { user_id, .. } if user_id == "8"));
+        assert_eq!(subs.members("presence-room").map(|m| m.count()), Some(0));
+    }
+
+    #[test]
+    fn a_channel_less_4009_is_claimed_by_the_oldest_pending_signed_subscription() {
+        let (mut subs, mut out, options) = setup();
+        subs.subscribe(&mut out, &options, 0, SOCKET, "news").unwrap();
+        subs.subscribe(&mut out, &options, 0, SOCKET, "private-x").unwrap();
+        let request = drain(&mut out).into_iter().find_map(|o| if let Output::Authorize { request, .. } = o { Some(request) } else { None }).unwrap();
+        subs.handle_auth(&mut out, &options, 0, request, AuthOutcome::Granted(Authorization { auth: "k:s".into(), ..Default::default() }));
+        drain(&mut out);
+        let unclaimed = subs.claim_error(&mut out, &options, 0, None, Some(4009), "unauthorized".into());
+        assert_eq!(unclaimed, None);
+        assert!(matches!(state(&subs, "private-x"), Some(Subscription::Failed { .. })));
+        assert_eq!(state(&subs, "news"), Some(Subscription::Pending), "a public channel is never the culprit");
+        let unclaimed = subs.claim_error(&mut out, &options, 0, None, Some(4009), "again".into());
+        assert_eq!(unclaimed.as_deref(), Some("again"), "nothing pending is left to blame");
+    }
+
+    #[test]
+    fn a_lost_connection_forgets_the_user_channel_members_and_requests() {
+        let (mut subs, mut out, options) = setup();
+        subscribed(&mut subs, &mut out, &options, "presence-room");
+        subs.add_user_channel(&mut out, &options, 0, SOCKET, "#server-to-user-7");
+        subs.subscribe(&mut out, &options, 0, SOCKET, "private-x").unwrap();
+        subs.member_added(&mut out, "presence-room".into(), &json!({"user_id": "8"}));
+        assert_eq!(subs.members("presence-room").map(|m| m.count()), Some(1));
+        assert!(subs.deadline(true).is_some());
+        subs.connection_lost();
+        assert!(subs.get("#server-to-user-7").is_none());
+        assert_eq!(subs.names().count(), 2);
+        assert_eq!(state(&subs, "presence-room"), Some(Subscription::Waiting));
+        assert_eq!(state(&subs, "private-x"), Some(Subscription::Waiting));
+        assert_eq!(subs.members("presence-room").map(|m| m.count()), Some(0));
+        assert_eq!(subs.deadline(true), None, "the old socket's authorizations are void");
     }
 }

@@ -233,3 +233,121 @@ impl User {
         self.client_event_times.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    const SOCKET: Option<&str> = Some("1.2");
+
+    fn setup() -> (User, Outputs<Value>, Options) {
+        (User::default(), Outputs::new(), Options::new("app-key"))
+    }
+
+    fn drain(out: &mut Outputs<Value>) -> Vec<Output<Value>> {
+        out.queue.drain(..).collect()
+    }
+
+    fn request(out: &mut Outputs<Value>) -> u64 {
+        match &drain(out)[..] {
+            [Output::AuthenticateUser { request, socket_id }] if socket_id == "1.2" => *request,
+            other => panic!("expected one AuthenticateUser, got {other:?}"),
+        }
+    }
+
+    fn granted() -> UserAuthOutcome {
+        UserAuthOutcome::Granted { auth: "key:sig".into(), user_data: r#"{"id":"7"}"#.into() }
+    }
+
+    #[test]
+    fn signin_waits_for_the_link_then_sends_the_signed_frame() {
+        let (mut user, mut out, options) = setup();
+        user.signin(&mut out, &options, 0, None);
+        assert!(drain(&mut out).is_empty());
+        user.resume(&mut out, &options, 5, SOCKET);
+        let id = request(&mut out);
+        assert_eq!(user.deadline(true), Some(5 + options.auth_timeout_ms));
+        user.handle_auth(&mut out, &options, 6, id, granted());
+        assert!(matches!(&drain(&mut out)[..], [Output::Send(f)] if f.contains("pusher:signin")));
+        assert!(user.awaiting_signin());
+        let (channel, data) = user.signin_succeeded(&mut out, &json!({"user_data": r#"{"id":"7","name":"Ann"}"#})).expect("signed in");
+        assert_eq!(channel, "#server-to-user-7");
+        assert_eq!(data["name"], "Ann");
+        assert_eq!(user.signed_in(), Some("7"));
+        assert_eq!(user.deadline(true), None);
+    }
+
+    #[test]
+    fn a_timeout_backs_off_then_signs_in_again() {
+        let (mut user, mut out, options) = setup();
+        user.signin(&mut out, &options, 0, SOCKET);
+        request(&mut out);
+        user.auth_timeout(&mut out, &options, options.auth_timeout_ms - 1);
+        assert!(drain(&mut out).is_empty(), "not yet due");
+        user.auth_timeout(&mut out, &options, options.auth_timeout_ms);
+        assert!(matches!(&drain(&mut out)[..], [Output::SigninFailed(SigninError::Auth(AuthFailure::Timeout))]));
+        let retry = user.deadline(true).expect("a backoff retry");
+        assert!(retry > options.auth_timeout_ms);
+        user.retry_due(&mut out, &options, retry, SOCKET);
+        request(&mut out);
+    }
+
+    #[test]
+    fn a_refused_user_is_not_signed_in_again_until_asked() {
+        let (mut user, mut out, options) = setup();
+        user.signin(&mut out, &options, 0, SOCKET);
+        let id = request(&mut out);
+        user.handle_auth(&mut out, &options, 1, id, UserAuthOutcome::Failed(AuthFailure::Http { status: 403, body: String::new() }));
+        drain(&mut out);
+        user.connection_lost();
+        user.resume(&mut out, &options, 2, SOCKET);
+        assert!(drain(&mut out).is_empty());
+        user.signin(&mut out, &options, 3, SOCKET);
+        request(&mut out);
+    }
+
+    #[test]
+    fn a_lost_connection_signs_out_and_voids_the_request() {
+        let (mut user, mut out, options) = setup();
+        user.signin(&mut out, &options, 0, SOCKET);
+        let id = request(&mut out);
+        user.connection_lost();
+        assert_eq!(user.deadline(true), None);
+        user.handle_auth(&mut out, &options, 1, id, granted());
+        assert!(drain(&mut out).is_empty(), "the old socket's answer is ignored");
+        user.resume(&mut out, &options, 2, SOCKET);
+        request(&mut out);
+    }
+
+    #[test]
+    fn client_events_are_checked_in_order_and_rate_limited() {
+        let (mut user, mut out, options) = setup();
+        let data = json!({"typing": true});
+        let mut send = |user: &mut User, now, connected, subscribed: bool, event: &str| user.trigger(&mut out, &options, now, connected, || subscribed, "private-chat", event, &data);
+        assert!(matches!(send(&mut user, 0, true, true, "typing"), Err(ClientEventError::NotClientEvent(_))));
+        assert!(matches!(send(&mut user, 0, false, true, "client-typing"), Err(ClientEventError::NotConnected)));
+        assert!(matches!(send(&mut user, 0, true, false, "client-typing"), Err(ClientEventError::NotSubscribed(_))));
+        for i in 0..options.max_client_events_per_second {
+            assert!(send(&mut user, u64::from(i), true, true, "client-typing").is_ok());
+        }
+        assert!(matches!(send(&mut user, 500, true, true, "client-typing"), Err(ClientEventError::RateLimited { limit: 10 })));
+        assert!(send(&mut user, 1_000, true, true, "client-typing").is_ok(), "the oldest left the one-second window");
+        let sent = drain(&mut out);
+        assert_eq!(sent.len(), 11);
+        assert!(matches!(&sent[0], Output::Send(f) if f.contains("client-typing") && f.contains("private-chat")));
+    }
+
+    #[test]
+    fn watchlist_changes_only_for_a_signed_in_user() {
+        let (mut user, mut out, options) = setup();
+        user.watchlist_change(&mut out, "online".into(), &json!({"user_ids": ["3"]}));
+        assert!(drain(&mut out).is_empty());
+        user.signin(&mut out, &options, 0, SOCKET);
+        let id = request(&mut out);
+        user.handle_auth(&mut out, &options, 1, id, granted());
+        drain(&mut out);
+        user.watchlist_change(&mut out, "online".into(), &json!({"user_ids": ["3", 4]}));
+        assert!(matches!(&drain(&mut out)[..], [Output::Watchlist { name, user_ids }] if name == "online" && user_ids == &["3", "4"]));
+    }
+}
