@@ -7,30 +7,40 @@
 //! `disconnect`, `subscribe`, `unsubscribe`, `trigger`, `signin`), and performs the
 //! **outputs** it drains with [`Engine::poll_output`]: open or close a socket, send a frame,
 //! request an authorization, emit an event. [`Engine::poll_timeout`] is the one deadline to
-//! arm a timer for; [`Engine::take_deadline_change`] says when it moved, so the edge does not
-//! re-arm a timer per inbound message (activity is a timestamp checked when the timer fires).
+//! arm a timer for; [`Engine::take_deadline_change`] says when the armed timer must move, so
+//! the edge does not re-arm a timer per inbound message (activity is a timestamp checked
+//! when the timer fires).
 //!
-//! Submodules split the work: [`link`](self) (socket lifecycle, handshake, liveness,
-//! reconnect), `subscriptions` (channels, authorization results, presence, encrypted
-//! events) and `user` (sign-in and client events).
+//! `Engine` holds three parts, each owning its state and tested on its own, and the shared
+//! things they are handed as arguments (the options and the [`Outputs`] queue, which also
+//! mints request ids):
+//! - `link` ([`link`](self)): the socket's life, the handshake, liveness (ping/pong), close
+//!   codes, reconnect attempts, the connection state and the diagnostics figures.
+//! - `subscriptions`: the channels, their authorization requests and timeouts, presence
+//!   members, encrypted channels' keys, and the self-retries of failed channels.
+//! - `user`: sign-in and its request, watchlist events, client events and their rate limit.
+//!
+//! The engine wires them together: `router` is the one inbound-frame router; a link step
+//! that brings the connection up resubscribes and signs in, and one that takes it down
+//! drops the parts' connection state, once (`Engine::step_link`).
 
 mod link;
+mod router;
 mod subscriptions;
 mod user;
 
 use std::collections::VecDeque;
 
-use crate::channels::{Channel, Subscription};
+use crate::channels::Subscription;
 use crate::connection::{ConnectionState, ConnectionStatus};
-use crate::error::{AuthFailure, ChannelError, ConnectionError, SigninError};
-use crate::fast_map::FastMap;
+use crate::error::{AuthFailure, ChannelError, ChannelNameError, ClientEventError, ConfigError, ConnectionError, SigninError};
 use crate::options::Options;
 use crate::payload::Payload;
 use crate::presence::Members;
 use crate::reconnect::RandomSource;
 use crate::time::Millis;
 
-pub use link::SocketHandle;
+pub use link::{SocketHandle, Stats};
 
 /// What the edge must do, or tell the app, in the order it happened.
 #[derive(Clone, Debug)]
@@ -178,117 +188,68 @@ pub enum UserAuthOutcome {
     Failed(AuthFailure),
 }
 
-/// What an outstanding authorization request is for.
-#[derive(Clone, Debug)]
-enum AuthPurpose {
-    Subscribe(String),
-    KeyRefresh(String),
-    User,
+/// The outputs queue the parts push to, in order, and the request ids they mint.
+pub(super) struct Outputs<P> {
+    queue: VecDeque<Output<P>>,
+    next_request: u64,
 }
 
-#[derive(Clone, Debug)]
-struct AuthRequest {
-    purpose: AuthPurpose,
-    deadline: Millis,
-}
+impl<P> Outputs<P> {
+    fn new() -> Self {
+        Outputs { queue: VecDeque::new(), next_request: 1 }
+    }
 
-/// Outstanding authorization requests. A short list (a few at a time, at most one per
-/// channel), so a vector: cheaper than another hash map in the shipped wasm.
-#[derive(Clone, Debug, Default)]
-struct PendingAuth(Vec<(u64, AuthRequest)>);
+    /// Queues `output` for the edge.
+    #[inline]
+    pub(super) fn push(&mut self, output: Output<P>) {
+        self.queue.push_back(output);
+    }
 
-impl PendingAuth {
-    fn insert(&mut self, id: u64, request: AuthRequest) {
-        self.0.push((id, request));
-    }
-    fn remove(&mut self, id: &u64) -> Option<AuthRequest> {
-        let at = self.0.iter().position(|(i, _)| i == id)?;
-        Some(self.0.swap_remove(at).1)
-    }
-    fn get(&self, id: &u64) -> Option<&AuthRequest> {
-        self.0.iter().find(|(i, _)| i == id).map(|(_, r)| r)
-    }
-    fn clear(&mut self) {
-        self.0.clear();
-    }
-    fn values(&self) -> impl Iterator<Item = &AuthRequest> {
-        self.0.iter().map(|(_, r)| r)
-    }
-    fn iter(&self) -> impl Iterator<Item = (&u64, &AuthRequest)> {
-        self.0.iter().map(|(i, r)| (i, r))
+    /// A fresh id for an authorization request.
+    pub(super) fn new_request(&mut self) -> u64 {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
     }
 }
 
-/// Figures for diagnostics.
-#[derive(Clone, Debug, Default)]
-pub struct Stats {
-    /// Successful handshakes after the first.
-    pub reconnects: u32,
-    /// When the current connection was established.
-    pub connected_since: Option<Millis>,
-    /// The server's `activity_timeout`, in seconds.
-    pub server_activity_timeout_s: Option<u64>,
-    /// The URL of the last attempt.
-    pub last_url: Option<String>,
+/// The deadline last reported by [`Engine::take_deadline_change`]: what the edge's timer is
+/// armed for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Armed {
+    /// Nothing reported yet, or the timer fired (`handle_timeout`).
+    Nothing,
+    /// Reported: no deadline (no timer).
+    NoDeadline,
+    /// Reported: a timer at this time.
+    At(Millis),
 }
 
 /// The protocol engine. `P` is the payload type (a `JsValue` in the browser).
 pub struct Engine<P: Payload> {
     options: Options,
-    random: Box<dyn RandomSource>,
-    state: ConnectionState,
-    ever_connected: bool,
-    /// The app wants a connection (`connect()` called, `disconnect()` not).
-    wanted: bool,
     link: link::Link,
-    next_socket: u32,
-    tls: bool,
-    host_index: usize,
-    attempts: u32,
-    connecting_since: Option<Millis>,
-    /// Boxed: the map's buckets stay small, so growing it for thousands of channels does
-    /// not copy (and briefly double) every channel's state.
-    channels: FastMap<String, Box<Channel<P>>>,
-    /// Channels whose `pusher:subscribe` is out, oldest first (to attribute channel-less
-    /// errors).
-    pending_order: VecDeque<String>,
-    auth_requests: PendingAuth,
-    next_request: u64,
-    /// Earliest self-retry of a failed channel.
-    channel_retry_at: Option<Millis>,
-    user: user::UserState,
-    client_event_times: VecDeque<Millis>,
-    outputs: VecDeque<Output<P>>,
-    deadline_changed: bool,
-    stats: Stats,
+    subscriptions: subscriptions::Subscriptions<P>,
+    user: user::User,
+    out: Outputs<P>,
+    armed: Armed,
+    /// How often the parts' connection state was dropped (a test checks: once per drop).
+    #[cfg(test)]
+    drops: u32,
 }
 
 impl<P: Payload> Engine<P> {
     /// A new engine in state `initialized`. Nothing happens until [`Engine::connect`].
     pub fn new(options: Options, random: Box<dyn RandomSource>) -> Self {
-        let tls = options.use_tls();
         Engine {
+            link: link::Link::new(&options, random),
             options,
-            random,
-            state: ConnectionState::Initialized,
-            ever_connected: false,
-            wanted: false,
-            link: link::Link::Idle { retry_at: None },
-            next_socket: 1,
-            tls,
-            host_index: 0,
-            attempts: 0,
-            connecting_since: None,
-            channels: FastMap::default(),
-            pending_order: VecDeque::new(),
-            auth_requests: PendingAuth::default(),
-            next_request: 1,
-            channel_retry_at: None,
+            subscriptions: Default::default(),
             user: Default::default(),
-            client_event_times: VecDeque::new(),
-            outputs: VecDeque::new(),
-            deadline_changed: true,
-            stats: Stats::default(),
+            out: Outputs::new(),
+            armed: Armed::Nothing,
+            #[cfg(test)]
+            drops: 0,
         }
     }
 
@@ -299,155 +260,282 @@ impl<P: Payload> Engine<P> {
 
     /// The next output to perform, in order.
     pub fn poll_output(&mut self) -> Option<Output<P>> {
-        let output = self.outputs.pop_front();
+        let queue = &mut self.out.queue;
+        let output = queue.pop_front();
         // A burst (e.g. resubscribing thousands of channels) must not pin its peak capacity.
-        if output.is_none() && self.outputs.capacity() > 256 {
-            self.outputs.shrink_to(16);
+        if output.is_none() && queue.capacity() > 256 {
+            queue.shrink_to(16);
         }
         output
     }
 
     /// The connection state.
     pub fn state(&self) -> ConnectionState {
-        self.state
+        self.link.state()
     }
 
     /// Echo's connection status (with `reconnecting`).
     pub fn status(&self) -> ConnectionStatus {
-        ConnectionStatus::of(self.state, self.ever_connected)
+        self.link.status()
     }
 
     /// The socket id while connected.
     pub fn socket_id(&self) -> Option<&str> {
-        match &self.link {
-            link::Link::Connected(live) => Some(&live.socket_id),
-            _ => None,
-        }
+        self.link.socket_id()
     }
 
     /// Figures for diagnostics.
     pub fn stats(&self) -> &Stats {
-        &self.stats
+        self.link.stats()
     }
 
     /// Consecutive failed attempts since the last stable connection.
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.link.attempts()
     }
 
     /// The subscription state of `channel`, if the app asked for it.
     pub fn subscription(&self, channel: &str) -> Option<&Subscription> {
-        self.channels.get(channel).map(|c| &c.state)
+        self.subscriptions.get(channel).map(|c| &c.state)
     }
 
     /// Presence members of `channel`.
     pub fn members(&self, channel: &str) -> Option<&Members<P>> {
-        self.channels.get(channel).map(|c| &c.members)
+        self.subscriptions.members(channel)
     }
 
     /// The last `subscription_count` reported for `channel`.
     pub fn subscription_count(&self, channel: &str) -> Option<u32> {
-        self.channels.get(channel).and_then(|c| c.subscription_count)
+        self.subscriptions.get(channel).and_then(|c| c.subscription_count)
     }
 
     /// Names of the channels the app asked for (excluding internal ones).
     pub fn channel_names(&self) -> impl Iterator<Item = &str> {
-        self.channels.iter().filter(|(_, c)| c.kind != crate::channels::ChannelKind::ServerToUser).map(|(name, _)| name.as_str())
+        self.subscriptions.names()
     }
 
     /// Number of channels held (including the internal user channel).
     pub fn channel_count(&self) -> usize {
-        self.channels.len()
+        self.subscriptions.len()
     }
 
     /// The signed-in user's id, once `pusher:signin_success` arrived.
     pub fn signed_in_user(&self) -> Option<&str> {
-        self.user.signed_in.as_deref()
+        self.user.signed_in()
     }
 
     /// The earliest time [`Engine::handle_timeout`] must be called, if any.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut earliest = self.link.deadline(&self.options);
-        let mut consider = |t: Option<Millis>| {
-            if let Some(t) = t {
-                earliest = Some(earliest.map_or(t, |e: Millis| e.min(t)));
-            }
-        };
-        if self.state == ConnectionState::Connecting {
-            consider(self.connecting_since.map(|s| s.saturating_add(self.options.unavailable_timeout_ms)));
-        }
-        consider(self.auth_requests.values().map(|r| r.deadline).min());
-        if matches!(self.link, link::Link::Connected(_)) {
-            consider(self.channel_retry_at);
-            consider(self.user.retry_at);
-        }
-        earliest
+        let up = self.link.is_up();
+        [self.link.deadline(&self.options), self.subscriptions.deadline(up), self.user.deadline(up)].into_iter().flatten().min()
     }
 
-    /// `Some(deadline)` when the deadline may have changed since the last call: re-arm the
-    /// timer then. `None`: keep the timer as it is (inbound traffic alone never moves it).
+    /// `Some(deadline)` when the timer must be re-armed: nothing is armed (never reported,
+    /// or it fired), the deadline came earlier, or there is none any more. `None`: keep the
+    /// timer. A deadline that moved later (as inbound traffic moves the ping) is left to the
+    /// armed timer: firing early is harmless, and [`Engine::handle_timeout`] reports the
+    /// next one.
     pub fn take_deadline_change(&mut self) -> Option<Option<Millis>> {
-        if std::mem::take(&mut self.deadline_changed) {
-            Some(self.poll_timeout())
-        } else {
-            None
+        let next = self.poll_timeout();
+        let rearm = match (self.armed, next) {
+            (Armed::Nothing, _) => true,
+            (Armed::At(armed), Some(next)) => next < armed,
+            (Armed::At(_), None) => true,
+            (Armed::NoDeadline, next) => next.is_some(),
+        };
+        if !rearm {
+            return None;
         }
+        self.armed = next.map_or(Armed::NoDeadline, Armed::At);
+        Some(next)
     }
 
-    /// Handles every deadline that has passed by `now`.
+    /// Command: start connecting (no-op when already connecting or connected). The one
+    /// place a connection starts.
+    pub fn connect(&mut self, now: Millis) -> Result<(), ConfigError> {
+        let mut result = Ok(());
+        self.step_link(now, |link, out, options| result = link.connect(out, options, now));
+        result
+    }
+
+    /// Command: close the connection and stop reconnecting. Channels are kept and
+    /// resubscribed by the next [`Engine::connect`].
+    pub fn disconnect(&mut self, now: Millis) {
+        self.step_link(now, |link, out, _| link.disconnect(out));
+    }
+
+    /// Input: the socket opened.
+    pub fn handle_open(&mut self, now: Millis, socket: SocketHandle) {
+        self.link.handle_open(&self.options, now, socket);
+    }
+
+    /// Input: the socket closed (or failed to open) with `code` and `reason`.
+    pub fn handle_close(&mut self, now: Millis, socket: SocketHandle, code: u16, reason: &str) {
+        self.step_link(now, |link, out, options| link.handle_close(out, options, now, socket, code, reason));
+    }
+
+    /// Input: the browser reports it is online again.
+    pub fn handle_online(&mut self, now: Millis) {
+        self.step_link(now, |link, out, options| link.check_liveness_or_retry(out, options, now));
+    }
+
+    /// Input: the page woke up (timer drift after sleep, or it became visible again).
+    pub fn handle_wake(&mut self, now: Millis) {
+        self.step_link(now, |link, out, options| link.check_liveness_or_retry(out, options, now));
+    }
+
+    /// Handles every deadline that has passed by `now`. The armed timer has fired, so the
+    /// next [`Engine::take_deadline_change`] reports the deadline again.
     pub fn handle_timeout(&mut self, now: Millis) {
-        self.deadline_changed = true;
-        self.link_timeout(now);
-        if self.state == ConnectionState::Connecting {
-            if let Some(since) = self.connecting_since {
-                if now >= since.saturating_add(self.options.unavailable_timeout_ms) {
-                    self.set_state(ConnectionState::Unavailable);
-                }
-            }
-        }
-        self.auth_timeouts(now);
-        self.channel_retries(now);
-        if self.user.retry_at.is_some_and(|t| t <= now) {
-            self.resume_signin(now);
+        self.armed = Armed::Nothing;
+        self.step_link(now, |link, out, options| link.handle_timeout(out, options, now));
+        self.subscriptions.auth_timeouts(&mut self.out, &self.options, now);
+        self.user.auth_timeout(&mut self.out, &self.options, now);
+        let socket_id = self.link.socket_id();
+        self.subscriptions.retries_due(&mut self.out, &self.options, now, socket_id);
+        self.user.retry_due(&mut self.out, &self.options, now, socket_id);
+    }
+
+    /// Command: subscribe to `name` (now if connected, else on connection). Subscribing to a
+    /// channel the app already has does nothing, even when it failed: a failed channel is
+    /// retried on the next connection, by itself after transient failures, or on request
+    /// with [`Engine::retry_subscription`].
+    pub fn subscribe(&mut self, now: Millis, name: &str) -> Result<(), ChannelNameError> {
+        self.subscriptions.subscribe(&mut self.out, &self.options, now, self.link.socket_id(), name)
+    }
+
+    /// Command: subscribe a failed channel again now (e.g. after the user logged in).
+    /// Returns false when the channel is unknown or not failed.
+    pub fn retry_subscription(&mut self, now: Millis, name: &str) -> bool {
+        self.subscriptions.retry(&mut self.out, &self.options, now, self.link.socket_id(), name)
+    }
+
+    /// Command: unsubscribe from `name`. Ends unsubscribed whatever the subscription's stage
+    /// (a late authorization or confirmation is ignored).
+    pub fn unsubscribe(&mut self, _now: Millis, name: &str) {
+        self.subscriptions.unsubscribe(&mut self.out, self.link.is_up(), name);
+    }
+
+    /// Input: the answer to an [`Output::Authorize`].
+    pub fn handle_auth(&mut self, now: Millis, request: u64, outcome: AuthOutcome) {
+        self.subscriptions.handle_auth(&mut self.out, &self.options, now, request, outcome);
+    }
+
+    /// Command: sign the user in (now if connected, else after connecting; again after
+    /// every reconnect).
+    pub fn signin(&mut self, now: Millis) {
+        self.user.signin(&mut self.out, &self.options, now, self.link.socket_id());
+    }
+
+    /// Input: the answer to an [`Output::AuthenticateUser`].
+    pub fn handle_user_auth(&mut self, now: Millis, request: u64, outcome: UserAuthOutcome) {
+        self.user.handle_auth(&mut self.out, &self.options, now, request, outcome);
+    }
+
+    /// Command: send a client event. Checked before anything is sent: `client-` prefix,
+    /// private or presence channel (not encrypted), subscribed, size and rate limits.
+    pub fn trigger(&mut self, now: Millis, channel: &str, event: &str, data: &P) -> Result<(), ClientEventError> {
+        let subscriptions = &self.subscriptions;
+        let subscribed = || subscriptions.is_subscribed(channel);
+        self.user.trigger(&mut self.out, &self.options, now, self.link.is_up(), subscribed, channel, event, data)
+    }
+
+    /// Runs one step of the link, then tells the other parts when it brought the
+    /// connection up (resubscribe, sign in) or took it down (drop their connection state).
+    /// Derived from the link's state before and after, so a drop is seen once.
+    fn step_link(&mut self, now: Millis, step: impl FnOnce(&mut link::Link, &mut Outputs<P>, &Options)) {
+        let was_up = self.link.is_up();
+        step(&mut self.link, &mut self.out, &self.options);
+        match (was_up, self.link.is_up()) {
+            (false, true) => self.connection_up(now),
+            (true, false) => self.connection_lost(),
+            _ => {}
         }
     }
 
-    fn set_state(&mut self, next: ConnectionState) {
-        if next == self.state {
-            return;
+    /// After a handshake: subscribe every channel again and sign in again.
+    fn connection_up(&mut self, now: Millis) {
+        let socket_id = self.link.socket_id();
+        if let Some(id) = socket_id {
+            self.subscriptions.resubscribe_all(&mut self.out, &self.options, now, id);
         }
-        debug_assert!(self.state.can_become(next), "illegal transition {:?} -> {:?}", self.state, next);
-        let previous = self.state;
-        self.state = next;
-        self.deadline_changed = true;
-        if next == ConnectionState::Connected {
-            self.ever_connected = true;
+        self.user.resume(&mut self.out, &self.options, now, socket_id);
+    }
+
+    /// When the connection is gone: every channel waits, members, keys and outstanding
+    /// authorizations (for the old socket id) are forgotten, nobody is signed in.
+    fn connection_lost(&mut self) {
+        #[cfg(test)]
+        {
+            self.drops += 1;
         }
-        self.outputs.push_back(Output::StateChanged { previous, current: next });
+        self.subscriptions.connection_lost();
+        self.user.connection_lost();
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconnect::SeededRandom;
+    use serde_json::Value;
+
+    /// A connected engine and its socket.
+    fn connected() -> (Engine<Value>, SocketHandle) {
+        let mut o = Options::new("app-key");
+        o.hosts = vec!["127.0.0.1".into()];
+        o.force_tls = Some(false);
+        let mut engine = Engine::new(o, Box::new(SeededRandom::new(1)));
+        engine.connect(0).unwrap();
+        let socket = std::iter::from_fn(|| engine.poll_output()).find_map(|o| if let Output::OpenSocket { socket, .. } = o { Some(socket) } else { None }).unwrap();
+        engine.handle_open(0, socket);
+        engine.handle_text(0, socket, r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":30}"}"#);
+        assert_eq!(engine.state(), ConnectionState::Connected);
+        (engine, socket)
     }
 
-    fn new_request_id(&mut self) -> u64 {
-        let id = self.next_request;
-        self.next_request += 1;
-        id
+    #[test]
+    fn disconnect_drops_the_connection_state_once() {
+        let (mut engine, _) = connected();
+        engine.disconnect(1);
+        assert_eq!(engine.drops, 1);
+        engine.disconnect(2);
+        assert_eq!(engine.drops, 1, "nothing left to drop");
     }
 
-    fn add_auth_request(&mut self, now: Millis, purpose: AuthPurpose) -> u64 {
-        let request = self.new_request_id();
-        self.auth_requests.insert(request, AuthRequest { purpose, deadline: now.saturating_add(self.options.auth_timeout_ms) });
-        self.deadline_changed = true;
-        request
+    #[test]
+    fn a_close_or_a_pong_timeout_drops_once_and_a_failed_handshake_not_at_all() {
+        let (mut engine, socket) = connected();
+        engine.handle_close(1, socket, 1006, "gone");
+        assert_eq!(engine.drops, 1);
+        // The retry's handshake fails: the state was already dropped.
+        let retry = engine.poll_timeout().unwrap();
+        engine.handle_timeout(retry);
+        let socket = std::iter::from_fn(|| engine.poll_output()).find_map(|o| if let Output::OpenSocket { socket, .. } = o { Some(socket) } else { None }).unwrap();
+        engine.handle_open(retry, socket);
+        engine.handle_close(retry + 1, socket, 1006, "gone again");
+        assert_eq!(engine.drops, 1);
+
+        let (mut engine, _) = connected();
+        engine.handle_timeout(30_000); // ping
+        engine.handle_timeout(30_000 + engine.options.pong_timeout_ms); // pong timeout: close and reconnect
+        assert_eq!(engine.drops, 1);
     }
 
-    fn auth_timeouts(&mut self, now: Millis) {
-        let expired: Vec<u64> = self.auth_requests.iter().filter(|(_, r)| r.deadline <= now).map(|(id, _)| *id).collect();
-        for request in expired {
-            match self.auth_requests.get(&request).map(|r| &r.purpose) {
-                Some(AuthPurpose::User) => self.handle_user_auth(now, request, UserAuthOutcome::Failed(AuthFailure::Timeout)),
-                Some(_) => self.handle_auth(now, request, AuthOutcome::Failed(AuthFailure::Timeout)),
-                None => {}
-            }
-        }
+    #[test]
+    fn the_timer_is_rearmed_for_an_earlier_deadline_and_after_it_fired() {
+        let (mut engine, socket) = connected();
+        assert_eq!(engine.take_deadline_change(), Some(Some(30_000)));
+        assert_eq!(engine.take_deadline_change(), None);
+        engine.handle_text(1_000, socket, r#"{"event":"x","channel":"c","data":"{}"}"#);
+        assert_eq!(engine.take_deadline_change(), None, "activity moves the ping later: the armed timer checks it");
+        engine.subscribe(1_000, "private-x").unwrap();
+        assert_eq!(engine.take_deadline_change(), Some(Some(1_000 + engine.options.auth_timeout_ms)), "the authorization times out first");
+        engine.handle_timeout(11_000);
+        assert_eq!(engine.take_deadline_change(), Some(engine.poll_timeout()), "the timer fired: arm the next one");
+        engine.disconnect(12_000);
+        assert_eq!(engine.take_deadline_change(), Some(None), "nothing left to wait for: cancel the timer");
+        assert_eq!(engine.take_deadline_change(), None);
     }
-
 }

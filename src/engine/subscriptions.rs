@@ -1,14 +1,22 @@
-//! Channels on the wire: subscribe and resubscribe, authorization results, server
-//! confirmations and refusals, presence members, and opening encrypted events.
+//! The subscriptions part owns the channels the app asked for and everything on the wire
+//! about them: subscribe and resubscribe, the authorization requests for channels (and
+//! their timeouts), server confirmations and refusals, presence members, encrypted
+//! channels' keys and key refreshes, and the self-retries of failed channels.
+//!
+//! Methods that may start an authorization take the live socket id (`None` while not
+//! connected); everything else they need comes as arguments.
 
-use super::link::{error_fields, Link};
-use super::{AuthOutcome, AuthPurpose, Engine, Output};
+use super::{AuthOutcome, Output, Outputs};
 use crate::channels::{validate_channel_name, Channel, ChannelKind, KeyState, Subscription};
 use crate::encryption::{DecryptError, SharedSecret};
-use crate::error::{AuthFailure, ChannelError, ChannelNameError, ConnectionError};
+use crate::error::{AuthFailure, ChannelError, ChannelNameError};
+use crate::fast_map::FastMap;
+use crate::options::Options;
 use crate::payload::Payload;
-use crate::protocol::{self, InboundFrame};
+use crate::presence::Members;
+use crate::protocol;
 use crate::time::Millis;
+use std::collections::VecDeque;
 
 /// Encrypted events held while a fresh key is fetched, per channel, at most.
 const MAX_QUEUED_WHILE_REFRESHING: usize = 256;
@@ -26,24 +34,117 @@ pub(super) fn is_transient(failure: &AuthFailure) -> bool {
     }
 }
 
-impl<P: Payload> Engine<P> {
+/// What an outstanding channel authorization request is for.
+#[derive(Clone, Debug)]
+enum AuthPurpose {
+    Subscribe(String),
+    KeyRefresh(String),
+}
+
+#[derive(Clone, Debug)]
+struct AuthRequest {
+    purpose: AuthPurpose,
+    deadline: Millis,
+}
+
+/// Outstanding channel authorization requests. A short list (a few at a time, at most one
+/// per channel), so a vector: cheaper than another hash map in the shipped wasm.
+#[derive(Clone, Debug, Default)]
+struct PendingAuth(Vec<(u64, AuthRequest)>);
+
+impl PendingAuth {
+    fn insert(&mut self, id: u64, request: AuthRequest) {
+        self.0.push((id, request));
+    }
+    fn remove(&mut self, id: u64) -> Option<AuthRequest> {
+        let at = self.0.iter().position(|(i, _)| *i == id)?;
+        Some(self.0.swap_remove(at).1)
+    }
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+    fn earliest(&self) -> Option<Millis> {
+        self.0.iter().map(|(_, r)| r.deadline).min()
+    }
+    fn expired(&self, now: Millis) -> Vec<u64> {
+        self.0.iter().filter(|(_, r)| r.deadline <= now).map(|(id, _)| *id).collect()
+    }
+}
+
+/// The channels and their subscriptions.
+pub(super) struct Subscriptions<P> {
+    /// Boxed: the map's buckets stay small, so growing it for thousands of channels does
+    /// not copy (and briefly double) every channel's state.
+    channels: FastMap<String, Box<Channel<P>>>,
+    /// Channels whose `pusher:subscribe` is out, oldest first (to attribute channel-less
+    /// errors).
+    pending_order: VecDeque<String>,
+    auth: PendingAuth,
+    /// Earliest self-retry of a failed channel (or of a key refresh).
+    retry_at: Option<Millis>,
+}
+
+impl<P> Default for Subscriptions<P> {
+    fn default() -> Self {
+        Subscriptions { channels: FastMap::default(), pending_order: VecDeque::new(), auth: PendingAuth::default(), retry_at: None }
+    }
+}
+
+impl<P: Payload> Subscriptions<P> {
+    /// The channel `name`, if the app asked for it (or it is the user's own).
+    pub(super) fn get(&self, name: &str) -> Option<&Channel<P>> {
+        self.channels.get(name).map(|c| &**c)
+    }
+
+    /// Presence members of `name`.
+    pub(super) fn members(&self, name: &str) -> Option<&Members<P>> {
+        self.get(name).map(|c| &c.members)
+    }
+
+    /// Names of the channels the app asked for (excluding internal ones).
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.channels.iter().filter(|(_, c)| c.kind != ChannelKind::ServerToUser).map(|(name, _)| name.as_str())
+    }
+
+    /// Number of channels held (including the internal user channel).
+    pub(super) fn len(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Whether `name` is confirmed by the server.
+    pub(super) fn is_subscribed(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|c| c.state == Subscription::Subscribed)
+    }
+
+    /// The part's earliest deadline: an authorization timeout, or (while connected) a retry.
+    pub(super) fn deadline(&self, connected: bool) -> Option<Millis> {
+        let retry = if connected { self.retry_at } else { None };
+        match (self.auth.earliest(), retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Command: subscribe to `name` (now if connected, else on connection). Subscribing to a
-    /// channel the app already has does nothing, even when it failed: a failed channel is
-    /// retried on the next connection, by itself after transient failures, or on request
-    /// with [`Engine::retry_subscription`].
-    pub fn subscribe(&mut self, now: Millis, name: &str) -> Result<(), ChannelNameError> {
-        validate_channel_name(name, self.options.max_channel_name_len)?;
+    /// channel already held does nothing, even when it failed.
+    pub(super) fn subscribe(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: Option<&str>, name: &str) -> Result<(), ChannelNameError> {
+        validate_channel_name(name, options.max_channel_name_len)?;
         if self.channels.contains_key(name) {
             return Ok(());
         }
         self.channels.insert(name.to_owned(), Box::new(Channel::new(name)));
-        self.start_subscription(now, name);
+        self.start(out, options, now, socket_id, name);
         Ok(())
     }
 
-    /// Command: subscribe a failed channel again now (e.g. after the user logged in).
-    /// Returns false when the channel is unknown or not failed.
-    pub fn retry_subscription(&mut self, now: Millis, name: &str) -> bool {
+    /// Adds the signed-in user's own channel (`#server-to-user-{id}`) and subscribes it.
+    pub(super) fn add_user_channel(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: Option<&str>, name: &str) {
+        self.channels.insert(name.to_owned(), Box::new(Channel::new(name)));
+        self.start(out, options, now, socket_id, name);
+    }
+
+    /// Command: subscribe a failed channel again now. False when unknown or not failed.
+    pub(super) fn retry(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: Option<&str>, name: &str) -> bool {
         match self.channels.get_mut(name) {
             Some(channel) if matches!(channel.state, Subscription::Failed { .. }) => {
                 channel.state = Subscription::Waiting;
@@ -51,82 +152,78 @@ impl<P: Payload> Engine<P> {
             }
             _ => return false,
         }
-        self.refresh_channel_retry();
-        self.start_subscription(now, name);
+        self.refresh_retry_at();
+        self.start(out, options, now, socket_id, name);
         true
     }
 
-    /// Command: unsubscribe from `name`. Ends unsubscribed whatever the subscription's stage
-    /// (a late authorization or confirmation is ignored).
-    pub fn unsubscribe(&mut self, _now: Millis, name: &str) {
+    /// Command: unsubscribe from `name`, whatever the subscription's stage (a late
+    /// authorization or confirmation is ignored).
+    pub(super) fn unsubscribe(&mut self, out: &mut Outputs<P>, connected: bool, name: &str) {
         let Some(channel) = self.channels.remove(name) else { return };
         match channel.state {
-            Subscription::Pending | Subscription::Subscribed => {
-                if matches!(self.link, Link::Connected(_)) {
-                    self.outputs.push_back(Output::Send(protocol::unsubscribe_frame(name)));
-                }
-            }
+            Subscription::Pending | Subscription::Subscribed if connected => out.push(Output::Send(protocol::unsubscribe_frame(name))),
             Subscription::Authorizing { request } => {
-                self.auth_requests.remove(&request);
-                self.deadline_changed = true;
+                self.auth.remove(request);
             }
-            Subscription::Failed { retry_at: Some(_), .. } => self.refresh_channel_retry(),
+            Subscription::Failed { retry_at: Some(_), .. } => self.refresh_retry_at(),
             _ => {}
         }
         if let Some(request) = channel.key.request() {
-            self.auth_requests.remove(&request);
-            self.deadline_changed = true;
+            self.auth.remove(request);
         }
         if channel.key.retry_at().is_some() {
-            self.refresh_channel_retry();
+            self.refresh_retry_at();
         }
         self.pending_order.retain(|n| n != name);
     }
 
     /// Starts the subscription of a `Waiting` channel when connected.
-    pub(super) fn start_subscription(&mut self, now: Millis, name: &str) {
-        let Link::Connected(live) = &self.link else { return };
-        let socket_id = live.socket_id.clone();
+    fn start(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: Option<&str>, name: &str) {
+        let Some(socket_id) = socket_id else { return };
         let Some(channel) = self.channels.get(name) else { return };
         if channel.kind.needs_auth() {
-            let request = self.add_auth_request(now, AuthPurpose::Subscribe(name.to_owned()));
+            let request = self.add_auth_request(out, options, now, AuthPurpose::Subscribe(name.to_owned()));
             if let Some(channel) = self.channels.get_mut(name) {
                 channel.state = Subscription::Authorizing { request };
             }
-            self.outputs.push_back(Output::Authorize { request, socket_id, channel: name.to_owned() });
+            out.push(Output::Authorize { request, socket_id: socket_id.to_owned(), channel: name.to_owned() });
         } else {
-            self.send_subscribe(name, None, None);
+            self.send_subscribe(out, name, None, None);
         }
     }
 
-    fn send_subscribe(&mut self, name: &str, auth: Option<&str>, channel_data: Option<&str>) {
+    fn add_auth_request(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, purpose: AuthPurpose) -> u64 {
+        let request = out.new_request();
+        self.auth.insert(request, AuthRequest { purpose, deadline: now.saturating_add(options.auth_timeout_ms) });
+        request
+    }
+
+    fn send_subscribe(&mut self, out: &mut Outputs<P>, name: &str, auth: Option<&str>, channel_data: Option<&str>) {
         if let Some(channel) = self.channels.get_mut(name) {
             channel.state = Subscription::Pending;
             self.pending_order.push_back(name.to_owned());
-            self.outputs.push_back(Output::Send(protocol::subscribe_frame(name, auth, channel_data)));
+            out.push(Output::Send(protocol::subscribe_frame(name, auth, channel_data)));
         }
     }
 
     /// After a handshake: subscribe every channel again, with fresh authorizations.
-    pub(super) fn resubscribe_all(&mut self, now: Millis) {
+    pub(super) fn resubscribe_all(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: &str) {
         let names: Vec<String> = self.channels.keys().cloned().collect();
         for name in names {
             if let Some(channel) = self.channels.get_mut(&name) {
                 channel.state = Subscription::Waiting;
             }
-            self.start_subscription(now, &name);
+            self.start(out, options, now, Some(socket_id), &name);
         }
-        self.channel_retry_at = None;
+        self.retry_at = None;
     }
 
-    /// When the connection is gone: every channel waits, members and keys are forgotten,
-    /// outstanding authorizations are void (they were for the old socket id).
-    pub(super) fn drop_connection_state(&mut self) {
-        let user_channel = self.user.signed_in.take().map(|id| format!("#server-to-user-{id}"));
-        if let Some(name) = user_channel {
-            self.channels.remove(&name);
-        }
-        self.user.on_disconnect();
+    /// When the connection is gone: the user's channel goes, every other channel waits,
+    /// members and keys are forgotten, outstanding authorizations are void (they were for
+    /// the old socket id).
+    pub(super) fn connection_lost(&mut self) {
+        self.channels.retain(|_, c| c.kind != ChannelKind::ServerToUser);
         for channel in self.channels.values_mut() {
             if !matches!(channel.state, Subscription::Failed { .. }) {
                 channel.state = Subscription::Waiting;
@@ -136,24 +233,27 @@ impl<P: Payload> Engine<P> {
             channel.failures = 0;
         }
         self.pending_order.clear();
-        self.auth_requests.clear();
-        self.client_event_times.clear();
-        self.channel_retry_at = None;
-        self.deadline_changed = true;
+        self.auth.clear();
+        self.retry_at = None;
     }
 
-    /// Input: the answer to an [`Output::Authorize`].
-    pub fn handle_auth(&mut self, now: Millis, request: u64, outcome: AuthOutcome) {
-        let Some(pending) = self.auth_requests.remove(&request) else { return };
-        self.deadline_changed = true;
+    /// Input: the answer to an [`Output::Authorize`] (an unknown request is ignored).
+    pub(super) fn handle_auth(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, request: u64, outcome: AuthOutcome) {
+        let Some(pending) = self.auth.remove(request) else { return };
         match pending.purpose {
-            AuthPurpose::Subscribe(name) => self.finish_subscribe_auth(now, request, &name, outcome),
-            AuthPurpose::KeyRefresh(name) => self.finish_key_refresh(now, request, &name, outcome),
-            AuthPurpose::User => {}
+            AuthPurpose::Subscribe(name) => self.finish_subscribe_auth(out, options, now, request, &name, outcome),
+            AuthPurpose::KeyRefresh(name) => self.finish_key_refresh(out, options, now, request, &name, outcome),
         }
     }
 
-    fn finish_subscribe_auth(&mut self, now: Millis, request: u64, name: &str, outcome: AuthOutcome) {
+    /// Fails every authorization whose deadline passed by `now` with a timeout.
+    pub(super) fn auth_timeouts(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis) {
+        for request in self.auth.expired(now) {
+            self.handle_auth(out, options, now, request, AuthOutcome::Failed(AuthFailure::Timeout));
+        }
+    }
+
+    fn finish_subscribe_auth(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, request: u64, name: &str, outcome: AuthOutcome) {
         let Some(channel) = self.channels.get_mut(name) else { return };
         if channel.state != (Subscription::Authorizing { request }) {
             return;
@@ -161,7 +261,7 @@ impl<P: Payload> Engine<P> {
         let granted = match outcome {
             AuthOutcome::Granted(granted) => granted,
             AuthOutcome::Failed(failure) => {
-                self.fail_channel(now, name, ChannelError::Auth { channel: name.to_owned(), failure });
+                self.fail_channel(out, options, now, name, ChannelError::Auth { channel: name.to_owned(), failure });
                 return;
             }
         };
@@ -176,7 +276,7 @@ impl<P: Payload> Engine<P> {
                     Some(me) => channel.members.reset(Vec::new(), Some(me)),
                     None => {
                         let error = invalid("presence channel_data without user_id");
-                        self.fail_channel(now, name, error);
+                        self.fail_channel(out, options, now, name, error);
                         return;
                     }
                 }
@@ -185,35 +285,35 @@ impl<P: Payload> Engine<P> {
                 Some(Ok(key)) => channel.key = KeyState::Ready { key: Box::new(key), old: None, refreshed: false },
                 _ => {
                     let error = invalid("no valid shared_secret: the backend needs an encryption master key");
-                    self.fail_channel(now, name, error);
+                    self.fail_channel(out, options, now, name, error);
                     return;
                 }
             },
             _ => {}
         }
         if granted.auth.is_empty() {
-            self.fail_channel(now, name, invalid("empty auth"));
+            self.fail_channel(out, options, now, name, invalid("empty auth"));
             return;
         }
-        self.send_subscribe(name, Some(&granted.auth), granted.channel_data.as_deref());
+        self.send_subscribe(out, name, Some(&granted.auth), granted.channel_data.as_deref());
     }
 
-    fn fail_channel(&mut self, now: Millis, name: &str, error: ChannelError) {
+    fn fail_channel(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, name: &str, error: ChannelError) {
         let Some(channel) = self.channels.get_mut(name) else { return };
         let transient = match &error {
             ChannelError::Auth { failure, .. } => is_transient(failure),
             _ => false,
         };
-        let retry_at = transient.then(|| now.saturating_add(self.options.reconnect.bound(channel.failures)));
+        let retry_at = transient.then(|| now.saturating_add(options.reconnect.bound(channel.failures)));
         channel.failures = channel.failures.saturating_add(1);
         channel.state = Subscription::Failed { error: Box::new(error.clone()), retry_at };
         self.pending_order.retain(|n| n != name);
-        self.refresh_channel_retry();
-        self.outputs.push_back(Output::ChannelError(error));
+        self.refresh_retry_at();
+        out.push(Output::ChannelError(error));
     }
 
-    fn refresh_channel_retry(&mut self) {
-        self.channel_retry_at = self
+    fn refresh_retry_at(&mut self) {
+        self.retry_at = self
             .channels
             .values()
             .filter_map(|c| match c.state {
@@ -221,11 +321,11 @@ impl<P: Payload> Engine<P> {
                 _ => c.key.retry_at(),
             })
             .min();
-        self.deadline_changed = true;
     }
 
-    pub(super) fn channel_retries(&mut self, now: Millis) {
-        if !matches!(self.link, Link::Connected(_)) || self.channel_retry_at.map_or(true, |t| t > now) {
+    /// Retries the failed channels and key refreshes that are due (only when connected).
+    pub(super) fn retries_due(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: Option<&str>) {
+        if socket_id.is_none() || self.retry_at.map_or(true, |t| t > now) {
             return;
         }
         let due: Vec<String> = self
@@ -238,113 +338,38 @@ impl<P: Payload> Engine<P> {
             if let Some(channel) = self.channels.get_mut(name) {
                 channel.state = Subscription::Waiting;
             }
-            self.start_subscription(now, name);
+            self.start(out, options, now, socket_id, name);
         }
         // Key refreshes waiting after a transient failure.
         let keys_due: Vec<String> = self.channels.iter().filter(|(_, c)| c.key.retry_at().is_some_and(|t| t <= now)).map(|(name, _)| name.clone()).collect();
         for name in keys_due {
-            self.request_key_refresh(now, &name);
+            self.request_key_refresh(out, options, now, socket_id, &name);
         }
-        self.refresh_channel_retry();
+        self.refresh_retry_at();
     }
 
-    /// Frames on a live connection.
-    pub(super) fn handle_connected_frame(&mut self, now: Millis, frame: InboundFrame<P>) {
-        let InboundFrame { event, channel, data, user_id } = frame;
-        // User events first: they are the hot path.
-        if !event.starts_with("pusher") {
-            match channel {
-                Some(channel) => self.dispatch_channel_event(now, channel, event, data, user_id),
-                // Sockudo's watchlist frames: channel-less `online`/`offline` with `{user_ids}`.
-                None if event == "online" || event == "offline" => self.watchlist_change(event, &data),
-                None => {}
-            }
-            return;
-        }
-        match event.as_str() {
-            "pusher:ping" => self.outputs.push_back(Output::Send(protocol::pong_frame())),
-            "pusher:pong" | "pusher:connection_established" => {}
-            "pusher_internal:subscription_succeeded" => {
-                if let Some(channel) = channel {
-                    self.subscription_succeeded(channel, &data);
-                }
-            }
-            "pusher:subscription_error" => {
-                if let Some(channel) = channel {
-                    let status = data.get("status").and_then(|s| s.as_number()).map(|s| s as u16);
-                    let message = data
-                        .get("error")
-                        .or_else(|| data.get("message"))
-                        .and_then(|m| m.as_text())
-                        .or_else(|| data.as_text())
-                        .unwrap_or_default();
-                    self.reject_subscription(now, &channel, status, message);
-                }
-            }
-            "pusher:error" => self.server_error(now, channel, &data),
-            "pusher_internal:member_added" => {
-                if let Some(channel) = channel {
-                    self.member_added(channel, &data);
-                }
-            }
-            "pusher_internal:member_removed" => {
-                if let Some(channel) = channel {
-                    self.member_removed(channel, &data);
-                }
-            }
-            "pusher_internal:subscription_count" => {
-                if let Some(name) = channel {
-                    if let Some(ch) = self.channels.get_mut(&name) {
-                        let count = data.get("subscription_count").and_then(|c| c.as_number()).map(|c| c as u32);
-                        ch.subscription_count = count;
-                        // On an encrypted channel the server's object is not passed on (it could
-                        // carry any field): the listener gets only the count, rebuilt here.
-                        let data = if ch.kind == ChannelKind::Encrypted {
-                            P::parse_json(&format!("{{\"subscription_count\":{}}}", count.unwrap_or(0))).unwrap_or_else(P::null)
-                        } else {
-                            data
-                        };
-                        self.outputs.push_back(Output::Event { channel: name, event: "pusher:subscription_count".into(), data, user_id: None });
-                    }
-                }
-            }
-            "pusher:cache_miss" => {
-                if let Some(name) = channel {
-                    if let Some(ch) = self.channels.get(&name) {
-                        // Nothing of the server's own reaches an encrypted channel's listeners.
-                        let data = if ch.kind == ChannelKind::Encrypted { P::null() } else { data };
-                        self.outputs.push_back(Output::Event { channel: name, event, data, user_id: None });
-                    }
-                }
-            }
-            "pusher:signin_success" => self.signin_succeeded(now, &data),
-            "pusher_internal:watchlist_events" => self.watchlist_events(&data),
-            _ => {
-                // Other protocol events on a channel reach its listen-to-all listeners.
-                if let Some(channel) = channel {
-                    self.dispatch_channel_event(now, channel, event, data, user_id);
-                }
-            }
-        }
-    }
-
-    fn dispatch_channel_event(&mut self, now: Millis, name: String, event: String, data: P, user_id: Option<String>) {
+    /// An event on channel `name` for its listeners: the hot path. Dropped unless the
+    /// channel is subscribed (or pending); opened first on an encrypted channel.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn dispatch_event(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: Option<&str>, name: String, event: String, data: P, user_id: Option<String>) {
         let Some(channel) = self.channels.get_mut(&name) else { return };
         if !matches!(channel.state, Subscription::Subscribed | Subscription::Pending) {
             return;
         }
         match channel.kind {
-            ChannelKind::ServerToUser => self.outputs.push_back(Output::UserEvent { event, data }),
+            ChannelKind::ServerToUser => out.push(Output::UserEvent { event, data }),
             // End-to-end encryption guards against the server: the protocol events the engine
-            // knows (`pusher:`/`pusher_internal:` ones handled in `handle_connected_frame`)
-            // never get here; everything that does (`client-*`, `pusherish`, an unknown
-            // `pusher:foo` carrying data) opens with the key or is dropped.
-            ChannelKind::Encrypted => self.open_encrypted(now, name, event, data, user_id),
-            _ => self.outputs.push_back(Output::Event { channel: name, event, data, user_id }),
+            // knows (`pusher:`/`pusher_internal:` ones handled by the router) never get here;
+            // everything that does (`client-*`, `pusherish`, an unknown `pusher:foo` carrying
+            // data) opens with the key or is dropped.
+            ChannelKind::Encrypted => self.open_encrypted(out, options, now, socket_id, name, event, data, user_id),
+            _ => out.push(Output::Event { channel: name, event, data, user_id }),
         }
     }
 
-    fn subscription_succeeded(&mut self, name: String, data: &P) {
+    /// `pusher_internal:subscription_succeeded`.
+    pub(super) fn subscription_succeeded(&mut self, out: &mut Outputs<P>, name: String, data: &P) {
         let Some(channel) = self.channels.get_mut(&name) else { return };
         if !matches!(channel.state, Subscription::Pending) {
             return;
@@ -360,45 +385,47 @@ impl<P: Payload> Engine<P> {
         } else {
             None
         };
-        self.outputs.push_back(Output::Subscribed { channel: name.clone() });
+        out.push(Output::Subscribed { channel: name.clone() });
         if let Some(members) = here {
-            self.outputs.push_back(Output::Here { channel: name, members });
+            out.push(Output::Here { channel: name, members });
         }
     }
 
-    fn reject_subscription(&mut self, now: Millis, name: &str, status: Option<u16>, message: String) {
+    /// `pusher:subscription_error`: the server refused `name`.
+    pub(super) fn subscription_error(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, name: &str, data: &P) {
+        let status = data.get("status").and_then(|s| s.as_number()).map(|s| s as u16);
+        let message = data.get("error").or_else(|| data.get("message")).and_then(|m| m.as_text()).or_else(|| data.as_text()).unwrap_or_default();
+        self.reject(out, options, now, name, status, message);
+    }
+
+    fn reject(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, name: &str, status: Option<u16>, message: String) {
         let pending = self.channels.get(name).is_some_and(|c| matches!(c.state, Subscription::Pending | Subscription::Subscribed));
         if pending {
-            self.fail_channel(now, name, ChannelError::Rejected { channel: name.to_owned(), status, message });
+            self.fail_channel(out, options, now, name, ChannelError::Rejected { channel: name.to_owned(), status, message });
         }
     }
 
-    /// `pusher:error`: attributed to its channel, or (4009 without a channel) to the oldest
-    /// pending subscription that needed a signature; else a connection-level error that
-    /// does not change the connection state.
-    fn server_error(&mut self, now: Millis, channel: Option<String>, data: &P) {
-        let (code, message) = error_fields(data);
+    /// `pusher:error`, claimed when it belongs to a channel: its own, or (4009 without a
+    /// channel) the oldest pending subscription that needed a signature. Gives the message
+    /// back when no channel claims it.
+    pub(super) fn claim_error(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, channel: Option<String>, code: Option<u16>, message: String) -> Option<String> {
         if let Some(name) = channel {
             if self.channels.contains_key(&name) {
-                self.reject_subscription(now, &name, code, message);
-                return;
+                self.reject(out, options, now, &name, code, message);
+                return None;
             }
         }
         if code == Some(4009) {
-            let culprit = self.pending_order.iter().find(|n| ChannelKind::of(n).needs_auth()).cloned();
-            if let Some(name) = culprit {
-                self.reject_subscription(now, &name, code, message);
-                return;
-            }
-            if self.user.awaiting_signin() {
-                self.signin_rejected(message);
-                return;
+            if let Some(name) = self.pending_order.iter().find(|n| ChannelKind::of(n).needs_auth()).cloned() {
+                self.reject(out, options, now, &name, code, message);
+                return None;
             }
         }
-        self.outputs.push_back(Output::Error(ConnectionError::Server { code, message }));
+        Some(message)
     }
 
-    fn member_added(&mut self, name: String, data: &P) {
+    /// `pusher_internal:member_added` on a subscribed presence channel.
+    pub(super) fn member_added(&mut self, out: &mut Outputs<P>, name: String, data: &P) {
         let Some(channel) = self.channels.get_mut(&name) else { return };
         if channel.kind != ChannelKind::Presence || channel.state != Subscription::Subscribed {
             return;
@@ -406,27 +433,52 @@ impl<P: Payload> Engine<P> {
         let Some(user_id) = data.get("user_id").and_then(|id| id.as_id()) else { return };
         let info = data.get("user_info").unwrap_or_else(P::null);
         if channel.members.add(user_id.clone(), info.clone()) {
-            self.outputs.push_back(Output::Joining { channel: name, user_id, info });
+            out.push(Output::Joining { channel: name, user_id, info });
         }
     }
 
-    fn member_removed(&mut self, name: String, data: &P) {
+    /// `pusher_internal:member_removed` on a presence channel.
+    pub(super) fn member_removed(&mut self, out: &mut Outputs<P>, name: String, data: &P) {
         let Some(channel) = self.channels.get_mut(&name) else { return };
         if channel.kind != ChannelKind::Presence {
             return;
         }
         let Some(user_id) = data.get("user_id").and_then(|id| id.as_id()) else { return };
         if let Some(info) = channel.members.remove(&user_id) {
-            self.outputs.push_back(Output::Leaving { channel: name, user_id, info });
+            out.push(Output::Leaving { channel: name, user_id, info });
         }
     }
 
-    fn open_encrypted(&mut self, now: Millis, name: String, event: String, data: P, user_id: Option<String>) {
+    /// `pusher_internal:subscription_count`: kept, and passed on as `pusher:subscription_count`.
+    pub(super) fn subscription_count(&mut self, out: &mut Outputs<P>, name: String, data: P) {
         let Some(channel) = self.channels.get_mut(&name) else { return };
-        // Every outcome but a key refresh is settled here; a refresh needs the engine again.
+        let count = data.get("subscription_count").and_then(|c| c.as_number()).map(|c| c as u32);
+        channel.subscription_count = count;
+        // On an encrypted channel the server's object is not passed on (it could carry any
+        // field): the listener gets only the count, rebuilt here.
+        let data = if channel.kind == ChannelKind::Encrypted {
+            P::parse_json(&format!("{{\"subscription_count\":{}}}", count.unwrap_or(0))).unwrap_or_else(P::null)
+        } else {
+            data
+        };
+        out.push(Output::Event { channel: name, event: "pusher:subscription_count".into(), data, user_id: None });
+    }
+
+    /// `pusher:cache_miss` on a held channel.
+    pub(super) fn cache_miss(&mut self, out: &mut Outputs<P>, name: String, event: String, data: P) {
+        let Some(channel) = self.channels.get(&name) else { return };
+        // Nothing of the server's own reaches an encrypted channel's listeners.
+        let data = if channel.kind == ChannelKind::Encrypted { P::null() } else { data };
+        out.push(Output::Event { channel: name, event, data, user_id: None });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open_encrypted(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: Option<&str>, name: String, event: String, data: P, user_id: Option<String>) {
+        let Some(channel) = self.channels.get_mut(&name) else { return };
+        // Every outcome but a key refresh is settled here.
         match &mut channel.key {
             KeyState::None => {
-                self.outputs.push_back(Output::ChannelError(ChannelError::NoKeyYet { channel: name, event }));
+                out.push(Output::ChannelError(ChannelError::NoKeyYet { channel: name, event }));
                 return;
             }
             KeyState::Refreshing { key, old, queued, .. } => {
@@ -435,12 +487,12 @@ impl<P: Payload> Engine<P> {
                 let opened = open_with(key, &data).or_else(|e| old.as_deref().map_or(Err(e), |old| open_with(old, &data)));
                 match opened {
                     Ok(plain) => {
-                        self.outputs.push_back(Output::Event { channel: name, event, data: plain, user_id });
+                        out.push(Output::Event { channel: name, event, data: plain, user_id });
                         return;
                     }
                     Err(DecryptError::Malformed) => {
                         let reason = DecryptError::Malformed;
-                        self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
+                        out.push(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
                         return;
                     }
                     Err(_) => {}
@@ -449,25 +501,25 @@ impl<P: Payload> Engine<P> {
                     queued.push((event, data, user_id));
                 } else {
                     let reason = DecryptError::Rejected;
-                    self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
+                    out.push(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
                 }
                 return;
             }
             KeyState::Ready { key, old, refreshed } => match open_with(key, &data) {
                 Ok(plain) => {
                     *refreshed = false;
-                    self.outputs.push_back(Output::Event { channel: name, event, data: plain, user_id });
+                    out.push(Output::Event { channel: name, event, data: plain, user_id });
                     return;
                 }
                 Err(reason) => {
                     // Sealed with the key before the last rotation (still in flight).
                     if let Some(Ok(plain)) = old.as_deref().map(|old| open_with(old, &data)) {
-                        self.outputs.push_back(Output::Event { channel: name, event, data: plain, user_id });
+                        out.push(Output::Event { channel: name, event, data: plain, user_id });
                         return;
                     }
                     // A malformed event is not a key problem; a refreshed key that fails again is final.
                     if reason == DecryptError::Malformed || *refreshed {
-                        self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
+                        out.push(Output::ChannelError(ChannelError::Decrypt { channel: name, event, reason }));
                         return;
                     }
                 }
@@ -476,25 +528,24 @@ impl<P: Payload> Engine<P> {
         // The key may have rotated: fetch a fresh one, then retry the queued events.
         let KeyState::Ready { key, old, .. } = std::mem::take(&mut channel.key) else { return };
         channel.key = KeyState::Refreshing { request: None, retry_at: None, failures: 0, key, old, queued: vec![(event, data, user_id)] };
-        self.request_key_refresh(now, &name);
+        self.request_key_refresh(out, options, now, socket_id, &name);
     }
 
     /// Sends the authorization request of a key refresh (first try or a retry).
-    fn request_key_refresh(&mut self, now: Millis, name: &str) {
-        let Link::Connected(live) = &self.link else { return };
-        let socket_id = live.socket_id.clone();
+    fn request_key_refresh(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket_id: Option<&str>, name: &str) {
+        let Some(socket_id) = socket_id else { return };
         if !self.channels.get(name).is_some_and(|c| matches!(c.key, KeyState::Refreshing { request: None, .. })) {
             return;
         }
-        let request = self.add_auth_request(now, AuthPurpose::KeyRefresh(name.to_owned()));
+        let request = self.add_auth_request(out, options, now, AuthPurpose::KeyRefresh(name.to_owned()));
         if let Some(KeyState::Refreshing { request: r, retry_at, .. }) = self.channels.get_mut(name).map(|c| &mut c.key) {
             *r = Some(request);
             *retry_at = None;
         }
-        self.outputs.push_back(Output::Authorize { request, socket_id, channel: name.to_owned() });
+        out.push(Output::Authorize { request, socket_id: socket_id.to_owned(), channel: name.to_owned() });
     }
 
-    fn finish_key_refresh(&mut self, now: Millis, request: u64, name: &str, outcome: AuthOutcome) {
+    fn finish_key_refresh(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, request: u64, name: &str, outcome: AuthOutcome) {
         let Some(channel) = self.channels.get_mut(name) else { return };
         if channel.key.request() != Some(request) {
             return;
@@ -509,9 +560,9 @@ impl<P: Payload> Engine<P> {
                 if let KeyState::Refreshing { request: r, retry_at, failures, .. } = &mut channel.key {
                     if *failures + 1 < MAX_KEY_REFRESH_TRIES {
                         *r = None;
-                        *retry_at = Some(now.saturating_add(self.options.reconnect.bound(*failures)));
+                        *retry_at = Some(now.saturating_add(options.reconnect.bound(*failures)));
                         *failures += 1;
-                        self.refresh_channel_retry();
+                        self.refresh_retry_at();
                         return;
                     }
                 }
@@ -525,7 +576,7 @@ impl<P: Payload> Engine<P> {
             channel.key = KeyState::Ready { key, old, refreshed: refused };
             for (event, _, _) in queued {
                 let reason = DecryptError::BadSharedSecret;
-                self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name.to_owned(), event, reason }));
+                out.push(Output::ChannelError(ChannelError::Decrypt { channel: name.to_owned(), event, reason }));
             }
             return;
         };
@@ -537,10 +588,10 @@ impl<P: Payload> Engine<P> {
             match opened {
                 Ok(plain) => {
                     refreshed = false;
-                    self.outputs.push_back(Output::Event { channel: name.to_owned(), event, data: plain, user_id });
+                    out.push(Output::Event { channel: name.to_owned(), event, data: plain, user_id });
                 }
                 Err(reason) => {
-                    self.outputs.push_back(Output::ChannelError(ChannelError::Decrypt { channel: name.to_owned(), event, reason }));
+                    out.push(Output::ChannelError(ChannelError::Decrypt { channel: name.to_owned(), event, reason }));
                 }
             }
         }
@@ -574,5 +625,127 @@ fn presence_members<P: Payload>(data: &P) -> Vec<(String, P)> {
             })
             .collect(),
         _ => hash,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Authorization;
+    use crate::error::ChannelError;
+    use serde_json::{json, Value};
+
+    const SOCKET: Option<&str> = Some("1.2");
+
+    fn setup() -> (Subscriptions<Value>, Outputs<Value>, Options) {
+        (Subscriptions::default(), Outputs::new(), Options::new("app-key"))
+    }
+
+    fn drain(out: &mut Outputs<Value>) -> Vec<Output<Value>> {
+        out.queue.drain(..).collect()
+    }
+
+    fn state(subs: &Subscriptions<Value>, name: &str) -> Option<Subscription> {
+        subs.get(name).map(|c| c.state.clone())
+    }
+
+    /// Subscribes `name` while connected and answers its authorization, if any.
+    fn subscribed(subs: &mut Subscriptions<Value>, out: &mut Outputs<Value>, options: &Options, name: &str) {
+        subs.subscribe(out, options, 0, SOCKET, name).unwrap();
+        if let Some(Output::Authorize { request, .. }) = drain(out).into_iter().find(|o| matches!(o, Output::Authorize { .. })) {
+            let granted = Authorization { auth: "key:sig".into(), channel_data: Some(r#"{"user_id":"7"}"#.into()), shared_secret: None };
+            subs.handle_auth(out, options, 0, request, AuthOutcome::Granted(granted));
+        }
+        subs.subscription_succeeded(out, name.to_owned(), &json!({}));
+        drain(out);
+    }
+
+    #[test]
+    fn a_channel_waits_for_the_connection_and_resubscribes_on_it() {
+        let (mut subs, mut out, options) = setup();
+        subs.subscribe(&mut out, &options, 0, None, "news").unwrap();
+        subs.subscribe(&mut out, &options, 0, None, "private-x").unwrap();
+        assert!(drain(&mut out).is_empty(), "nothing goes out before the connection");
+        assert_eq!(state(&subs, "news"), Some(Subscription::Waiting));
+        subs.resubscribe_all(&mut out, &options, 10, "1.2");
+        let outputs = drain(&mut out);
+        assert!(outputs.iter().any(|o| matches!(o, Output::Send(f) if f.contains("pusher:subscribe") && f.contains("news"))));
+        assert!(outputs.iter().any(|o| matches!(o, Output::Authorize { channel, socket_id, .. } if channel == "private-x" && socket_id == "1.2")));
+        assert_eq!(state(&subs, "news"), Some(Subscription::Pending));
+        assert!(matches!(state(&subs, "private-x"), Some(Subscription::Authorizing { .. })));
+        assert_eq!(subs.deadline(true), Some(10 + options.auth_timeout_ms), "the authorization's timeout");
+    }
+
+    #[test]
+    fn an_authorization_timeout_fails_the_channel_and_retries_it_by_itself() {
+        let (mut subs, mut out, options) = setup();
+        subs.subscribe(&mut out, &options, 0, SOCKET, "private-x").unwrap();
+        drain(&mut out);
+        subs.auth_timeouts(&mut out, &options, options.auth_timeout_ms);
+        assert!(matches!(&drain(&mut out)[..], [Output::ChannelError(ChannelError::Auth { failure: AuthFailure::Timeout, .. })]));
+        let Some(Subscription::Failed { retry_at: Some(retry), .. }) = state(&subs, "private-x") else { panic!("not failed with a retry") };
+        assert_eq!(subs.deadline(true), Some(retry));
+        assert_eq!(subs.deadline(false), None, "retries wait for a connection");
+        subs.retries_due(&mut out, &options, retry, SOCKET);
+        assert!(matches!(&drain(&mut out)[..], [Output::Authorize { channel, .. }] if channel == "private-x"));
+    }
+
+    #[test]
+    fn events_reach_only_subscribed_channels() {
+        let (mut subs, mut out, options) = setup();
+        subscribed(&mut subs, &mut out, &options, "news");
+        subs.dispatch_event(&mut out, &options, 0, SOCKET, "news".into(), "update".into(), json!({"n": 1}), None);
+        subs.dispatch_event(&mut out, &options, 0, SOCKET, "other".into(), "update".into(), json!({"n": 2}), None);
+        let outputs = drain(&mut out);
+        assert_eq!(outputs.len(), 1);
+        assert!(matches!(&outputs[0], Output::Event { channel, event, data, .. } if channel == "news" && event == "update" && data["n"] == 1));
+    }
+
+    #[test]
+    fn presence_members_join_and_leave() {
+        let (mut subs, mut out, options) = setup();
+        subscribed(&mut subs, &mut out, &options, "presence-room");
+        subs.member_added(&mut out, "presence-room".into(), &json!({"user_id": "8", "user_info": {"name": "Ann"}}));
+        subs.member_added(&mut out, "presence-room".into(), &json!({"user_id": "8", "user_info": {"name": "Ann"}}));
+        subs.member_removed(&mut out, "presence-room".into(), &json!({"user_id": "8"}));
+        let outputs = drain(&mut out);
+        assert_eq!(outputs.len(), 2, "a member already present joins once: {outputs:?}");
+        assert!(matches!(&outputs[0], Output::Joining { user_id, info, .. } if user_id == "8" && info["name"] == "Ann"));
+        assert!(matches!(&outputs[1], Output::Leaving { user_id, .. } if user_id == "8"));
+        assert_eq!(subs.members("presence-room").map(|m| m.count()), Some(0));
+    }
+
+    #[test]
+    fn a_channel_less_4009_is_claimed_by_the_oldest_pending_signed_subscription() {
+        let (mut subs, mut out, options) = setup();
+        subs.subscribe(&mut out, &options, 0, SOCKET, "news").unwrap();
+        subs.subscribe(&mut out, &options, 0, SOCKET, "private-x").unwrap();
+        let request = drain(&mut out).into_iter().find_map(|o| if let Output::Authorize { request, .. } = o { Some(request) } else { None }).unwrap();
+        subs.handle_auth(&mut out, &options, 0, request, AuthOutcome::Granted(Authorization { auth: "k:s".into(), ..Default::default() }));
+        drain(&mut out);
+        let unclaimed = subs.claim_error(&mut out, &options, 0, None, Some(4009), "unauthorized".into());
+        assert_eq!(unclaimed, None);
+        assert!(matches!(state(&subs, "private-x"), Some(Subscription::Failed { .. })));
+        assert_eq!(state(&subs, "news"), Some(Subscription::Pending), "a public channel is never the culprit");
+        let unclaimed = subs.claim_error(&mut out, &options, 0, None, Some(4009), "again".into());
+        assert_eq!(unclaimed.as_deref(), Some("again"), "nothing pending is left to blame");
+    }
+
+    #[test]
+    fn a_lost_connection_forgets_the_user_channel_members_and_requests() {
+        let (mut subs, mut out, options) = setup();
+        subscribed(&mut subs, &mut out, &options, "presence-room");
+        subs.add_user_channel(&mut out, &options, 0, SOCKET, "#server-to-user-7");
+        subs.subscribe(&mut out, &options, 0, SOCKET, "private-x").unwrap();
+        subs.member_added(&mut out, "presence-room".into(), &json!({"user_id": "8"}));
+        assert_eq!(subs.members("presence-room").map(|m| m.count()), Some(1));
+        assert!(subs.deadline(true).is_some());
+        subs.connection_lost();
+        assert!(subs.get("#server-to-user-7").is_none());
+        assert_eq!(subs.names().count(), 2);
+        assert_eq!(state(&subs, "presence-room"), Some(Subscription::Waiting));
+        assert_eq!(state(&subs, "private-x"), Some(Subscription::Waiting));
+        assert_eq!(subs.members("presence-room").map(|m| m.count()), Some(0));
+        assert_eq!(subs.deadline(true), None, "the old socket's authorizations are void");
     }
 }
