@@ -8,8 +8,7 @@
 //! [`crate::reconnect::close_action`]. The link knows nothing of channels or the user: the
 //! engine sees it come up or go down by [`Link::is_up`] and tells the other parts.
 
-use super::Outputs;
-use super::Output;
+use super::output::{Output, Outputs, SocketHandle};
 use crate::connection::{ConnectionState, ConnectionStatus};
 use crate::error::{ConfigError, ConnectionError};
 use crate::options::Options;
@@ -17,10 +16,6 @@ use crate::payload::Payload;
 use crate::protocol::{self, InboundFrame};
 use crate::reconnect::{close_action, CloseAction, RandomSource};
 use crate::time::Millis;
-
-/// Identifies one socket the engine asked the edge to open.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SocketHandle(pub u32);
 
 /// Figures for diagnostics.
 #[derive(Clone, Debug, Default)]
@@ -458,7 +453,7 @@ mod tests {
     }
 
     fn drain(out: &mut Outputs<Value>) -> Vec<Output<Value>> {
-        out.queue.drain(..).collect()
+        std::iter::from_fn(|| out.pop()).collect()
     }
 
     fn opened(out: &mut Outputs<Value>) -> Vec<SocketHandle> {

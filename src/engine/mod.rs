@@ -25,193 +25,23 @@
 //! drops the parts' connection state, once (`Engine::step_link`).
 
 mod link;
+mod output;
 mod router;
 mod subscriptions;
 mod user;
 
-use std::collections::VecDeque;
-
 use crate::channels::Subscription;
 use crate::connection::{ConnectionState, ConnectionStatus};
-use crate::error::{AuthFailure, ChannelError, ChannelNameError, ClientEventError, ConfigError, ConnectionError, SigninError};
+use crate::error::{ChannelNameError, ClientEventError, ConfigError};
 use crate::options::Options;
 use crate::payload::Payload;
 use crate::presence::Members;
 use crate::reconnect::RandomSource;
 use crate::time::Millis;
 
-pub use link::{SocketHandle, Stats};
-
-/// What the edge must do, or tell the app, in the order it happened.
-#[derive(Clone, Debug)]
-pub enum Output<P> {
-    /// Open a WebSocket to `url`; report its events with `socket`.
-    OpenSocket {
-        /// The handle to report this socket's events with.
-        socket: SocketHandle,
-        /// The URL.
-        url: String,
-    },
-    /// Close a socket (it is forgotten at once: its later events are ignored).
-    CloseSocket {
-        /// Which socket.
-        socket: SocketHandle,
-        /// A client close code (1000 or 4000-4999... browsers allow 1000 and 3000-4999).
-        code: u16,
-        /// A short reason.
-        reason: &'static str,
-    },
-    /// Send a text frame on the open socket.
-    Send(String),
-    /// Ask the backend to authorize `socket_id` for `channel`; answer with `handle_auth`.
-    Authorize {
-        /// Request id to answer with.
-        request: u64,
-        /// The socket id the signature is for.
-        socket_id: String,
-        /// The channel.
-        channel: String,
-    },
-    /// Ask the backend to authenticate the user (sign-in); answer with `handle_user_auth`.
-    AuthenticateUser {
-        /// Request id to answer with.
-        request: u64,
-        /// The socket id.
-        socket_id: String,
-    },
-    /// The connection state changed.
-    StateChanged {
-        /// Before.
-        previous: ConnectionState,
-        /// Now.
-        current: ConnectionState,
-    },
-    /// An event for the channel's listeners.
-    Event {
-        /// The channel.
-        channel: String,
-        /// The event name as sent (e.g. `inventory.update`, `client-typing`).
-        event: String,
-        /// The payload (decrypted for encrypted channels).
-        data: P,
-        /// The sender, on presence client events.
-        user_id: Option<String>,
-    },
-    /// The channel is subscribed (`subscription_succeeded`; again after every reconnect).
-    Subscribed {
-        /// The channel.
-        channel: String,
-    },
-    /// Presence: the members present right after subscribing (user infos, in order).
-    Here {
-        /// The channel.
-        channel: String,
-        /// Each member's user info.
-        members: Vec<P>,
-    },
-    /// Presence: a member joined.
-    Joining {
-        /// The channel.
-        channel: String,
-        /// The member's id.
-        user_id: String,
-        /// The member's info.
-        info: P,
-    },
-    /// Presence: a member left.
-    Leaving {
-        /// The channel.
-        channel: String,
-        /// The member's id.
-        user_id: String,
-        /// The member's info.
-        info: P,
-    },
-    /// A channel-level error (authorization, refusal, decryption).
-    ChannelError(ChannelError),
-    /// A connection-level error.
-    Error(ConnectionError),
-    /// The user is signed in (`pusher:signin_success`), with its `user_data`.
-    SignedIn {
-        /// The user data the backend signed.
-        user_data: P,
-    },
-    /// Sign-in failed.
-    SigninFailed(SigninError),
-    /// An event sent to the signed-in user (`sendToUser`).
-    UserEvent {
-        /// The event name.
-        event: String,
-        /// The payload.
-        data: P,
-    },
-    /// Watchlist events for the signed-in user (`online` / `offline` user ids).
-    Watchlist {
-        /// `online` or `offline`.
-        name: String,
-        /// The user ids.
-        user_ids: Vec<String>,
-    },
-}
-
-/// A successful channel authorization from the backend.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Authorization {
-    /// `key:signature`.
-    pub auth: String,
-    /// Presence channels: the JSON string with `user_id` and `user_info`.
-    pub channel_data: Option<String>,
-    /// Encrypted channels: the base64 key.
-    pub shared_secret: Option<String>,
-}
-
-/// The answer to an [`Output::Authorize`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AuthOutcome {
-    /// Authorized.
-    Granted(Authorization),
-    /// Refused or broken.
-    Failed(AuthFailure),
-}
-
-/// The answer to an [`Output::AuthenticateUser`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UserAuthOutcome {
-    /// Authenticated: `auth` and the `user_data` JSON string.
-    Granted {
-        /// `key:signature`.
-        auth: String,
-        /// JSON with at least `id`.
-        user_data: String,
-    },
-    /// Refused or broken.
-    Failed(AuthFailure),
-}
-
-/// The outputs queue the parts push to, in order, and the request ids they mint.
-pub(super) struct Outputs<P> {
-    queue: VecDeque<Output<P>>,
-    next_request: u64,
-}
-
-impl<P> Outputs<P> {
-    fn new() -> Self {
-        Outputs { queue: VecDeque::new(), next_request: 1 }
-    }
-
-    /// Queues `output` for the edge.
-    #[inline]
-    pub(super) fn push(&mut self, output: Output<P>) {
-        self.queue.push_back(output);
-    }
-
-    /// A fresh id for an authorization request.
-    pub(super) fn new_request(&mut self) -> u64 {
-        let id = self.next_request;
-        self.next_request += 1;
-        id
-    }
-}
+pub use link::Stats;
+pub use output::{AuthOutcome, Authorization, Output, SocketHandle, UserAuthOutcome};
+use output::Outputs;
 
 /// The deadline last reported by [`Engine::take_deadline_change`]: what the edge's timer is
 /// armed for.
@@ -260,13 +90,7 @@ impl<P: Payload> Engine<P> {
 
     /// The next output to perform, in order.
     pub fn poll_output(&mut self) -> Option<Output<P>> {
-        let queue = &mut self.out.queue;
-        let output = queue.pop_front();
-        // A burst (e.g. resubscribing thousands of channels) must not pin its peak capacity.
-        if output.is_none() && queue.capacity() > 256 {
-            queue.shrink_to(16);
-        }
-        output
+        self.out.pop()
     }
 
     /// The connection state.

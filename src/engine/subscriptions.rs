@@ -6,7 +6,7 @@
 //! Methods that may start an authorization take the live socket id (`None` while not
 //! connected); everything else they need comes as arguments.
 
-use super::{AuthOutcome, Output, Outputs};
+use super::output::{AuthOutcome, Output, Outputs};
 use crate::channels::{validate_channel_name, Channel, ChannelKind, KeyState, Subscription};
 use crate::encryption::{DecryptError, SharedSecret};
 use crate::error::{AuthFailure, ChannelError, ChannelNameError};
@@ -631,7 +631,7 @@ fn presence_members<P: Payload>(data: &P) -> Vec<(String, P)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Authorization;
+    use crate::engine::output::Authorization;
     use crate::error::ChannelError;
     use serde_json::{json, Value};
 
@@ -642,7 +642,7 @@ mod tests {
     }
 
     fn drain(out: &mut Outputs<Value>) -> Vec<Output<Value>> {
-        out.queue.drain(..).collect()
+        std::iter::from_fn(|| out.pop()).collect()
     }
 
     fn state(subs: &Subscriptions<Value>, name: &str) -> Option<Subscription> {

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Output, Outputs, UserAuthOutcome};
+use super::output::{Output, Outputs, UserAuthOutcome};
 use crate::channels::ChannelKind;
 use crate::error::{AuthFailure, ClientEventError, SigninError};
 use crate::options::Options;
@@ -246,7 +246,7 @@ mod tests {
     }
 
     fn drain(out: &mut Outputs<Value>) -> Vec<Output<Value>> {
-        out.queue.drain(..).collect()
+        std::iter::from_fn(|| out.pop()).collect()
     }
 
     fn request(out: &mut Outputs<Value>) -> u64 {
