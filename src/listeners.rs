@@ -111,8 +111,9 @@ pub enum Topic<'a> {
 pub enum Place<'a> {
     /// A topic of one channel.
     Channel(&'a str, Topic<'a>),
-    /// The listen-to-all listeners of `channel`; `event` is the one being dispatched (for
-    /// messages only: these listeners get every event).
+    /// The listen-to-all listeners of `channel`; `event` is the one being dispatched, for
+    /// messages only (these listeners get every event): the registry ignores it, and adding
+    /// or removing passes `""`.
     All {
         /// The channel.
         channel: &'a str,
@@ -210,7 +211,7 @@ impl<L> EventTable<L> {
 
     /// Removes the listeners of `event` that `matches` accepts; drops the emptied list.
     fn remove_matching(&mut self, event: &str, matches: impl Fn(&L) -> bool) -> usize {
-        let removed = match self {
+        match self {
             EventTable::Few(v) => {
                 let Some(at) = v.iter().position(|(e, _)| e == event) else { return 0 };
                 let removed = retain_unmatched(&mut v[at].1, matches);
@@ -227,8 +228,7 @@ impl<L> EventTable<L> {
                 }
                 removed
             }
-        };
-        removed
+        }
     }
 
     /// Removes registration `id` wherever it is; drops the emptied list.

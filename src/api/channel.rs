@@ -156,7 +156,7 @@ impl ChannelHandle {
     pub fn listen_to_all(&self, callback: Function) -> Result<JsValue, JsValue> {
         let client = self.client()?;
         self.revive(&client)?;
-        client.listeners.borrow_mut().add(self.all(), callback, false);
+        client.add_listener(self.all(), callback, false);
         Ok(self.handle(&client))
     }
 
