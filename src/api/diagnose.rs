@@ -6,7 +6,9 @@ use wasm_bindgen::JsValue;
 
 use crate::channels::Subscription;
 use crate::error::Diagnostic;
-use crate::web::driver::{now, set, Shared};
+use crate::web::client::Client;
+use crate::web::clock::now;
+use crate::web::js::set;
 use crate::web::notify;
 
 fn opt_str(value: Option<&str>) -> JsValue {
@@ -14,10 +16,10 @@ fn opt_str(value: Option<&str>) -> JsValue {
 }
 
 /// Builds the diagnostics object.
-pub fn diagnose(shared: &Shared) -> JsValue {
+pub fn diagnose(shared: &Client) -> JsValue {
     // Read before any borrow: `Notification.permission` is JS a page may replace.
     let permission = notify::permission();
-    let core = shared.core.borrow();
+    let core = shared.runtime.borrow();
     let engine = &core.engine;
     let stats = engine.stats();
     let out = Object::new();
@@ -36,7 +38,7 @@ pub fn diagnose(shared: &Shared) -> JsValue {
     set(&out, "signedInUser", &opt_str(engine.signed_in_user()));
 
     let errors = Array::new();
-    for record in &core.errors {
+    for record in &shared.diagnostics.borrow().errors {
         let e = Object::new();
         set(&e, "code", &record.code.into());
         set(&e, "message", &record.message.as_str().into());

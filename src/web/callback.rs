@@ -16,8 +16,7 @@ use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::driver::Shared;
-use crate::listeners::ListenerId;
+use crate::listeners::{ListenerId, Table};
 
 #[wasm_bindgen]
 extern "C" {
@@ -38,14 +37,15 @@ extern "C" {
 thread_local! {
     /// Live clients by instance number (weak: a client is not kept alive by its undo functions).
     /// A short list (an app has one or two clients), smaller in wasm than a hash map.
-    static INSTANCES: RefCell<Vec<(u32, Weak<Shared>)>> = const { RefCell::new(Vec::new()) };
+    static INSTANCES: RefCell<Vec<(u32, Weak<dyn ListenerOwner>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_INSTANCE: Cell<u32> = const { Cell::new(1) };
-    /// `undo(instance, slot, id)`: removes listener `id` of slot `slot` of client `instance`.
+    /// `undo(instance, table, id)`: removes listener `id` of table `table` of client `instance`.
     static UNDO: (Closure<dyn Fn(JsValue, JsValue, JsValue)>, Function) = {
-        let closure = Closure::<dyn Fn(JsValue, JsValue, JsValue)>::new(|instance: JsValue, slot: JsValue, id: JsValue| {
-            let (Some(instance), Some(slot), Some(id)) = (instance.as_f64(), slot.as_f64(), id.as_f64()) else { return };
-            if let Some(shared) = instance_of(instance as u32) {
-                shared.remove_listener(slot as u32, ListenerId(id as u64));
+        let closure = Closure::<dyn Fn(JsValue, JsValue, JsValue)>::new(|instance: JsValue, table: JsValue, id: JsValue| {
+            let (Some(instance), Some(table), Some(id)) = (instance.as_f64(), table.as_f64(), id.as_f64()) else { return };
+            let Some(table) = Table::from_index(table as u32) else { return };
+            if let Some(owner) = instance_of(instance as u32) {
+                owner.remove_listener(table, ListenerId(id as u64));
             }
         });
         let function = closure.as_ref().clone().unchecked_into();
@@ -66,14 +66,20 @@ thread_local! {
     };
 }
 
+/// What undo functions act on: a client's listener tables.
+pub trait ListenerOwner {
+    /// Removes listener `id` of `table` (nothing when it is gone already).
+    fn remove_listener(&self, table: Table, id: ListenerId);
+}
+
 /// Registers a client; the number goes into its undo functions.
-pub fn register_instance(shared: Weak<Shared>) -> u32 {
+pub fn register_instance(owner: Weak<dyn ListenerOwner>) -> u32 {
     let number = NEXT_INSTANCE.with(|n| {
         let number = n.get();
         n.set(number.wrapping_add(1).max(1));
         number
     });
-    INSTANCES.with(|m| m.borrow_mut().push((number, shared)));
+    INSTANCES.with(|m| m.borrow_mut().push((number, owner)));
     number
 }
 
@@ -82,14 +88,14 @@ pub fn unregister_instance(number: u32) {
     INSTANCES.with(|m| m.borrow_mut().retain(|(n, _)| *n != number));
 }
 
-fn instance_of(number: u32) -> Option<Rc<Shared>> {
+fn instance_of(number: u32) -> Option<Rc<dyn ListenerOwner>> {
     INSTANCES.with(|m| m.borrow().iter().find(|(n, _)| *n == number).and_then(|(_, w)| w.upgrade()))
 }
 
-/// A function that removes listener `id` (of `slot`) of client `instance` when called; any
-/// further call does nothing.
-pub fn undo_function(instance: u32, slot: u32, id: ListenerId) -> JsValue {
-    UNDO.with(|(_, f)| f.unchecked_ref::<Bindable>().bind3(&JsValue::NULL, &instance.into(), &slot.into(), &(id.0 as f64).into())).into()
+/// A function that removes listener `id` of `table` of client `instance` when called; any
+/// further call does nothing. It holds three numbers, no Rust memory.
+pub fn undo_function(instance: u32, table: Table, id: ListenerId) -> JsValue {
+    UNDO.with(|(_, f)| f.unchecked_ref::<Bindable>().bind3(&JsValue::NULL, &instance.into(), &table.index().into(), &(id.0 as f64).into())).into()
 }
 
 /// The `(error, data)` callback of a custom authorizer: settles `resolve`/`reject` once;

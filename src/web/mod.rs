@@ -1,6 +1,20 @@
 //! The browser edge (wasm32 only): everything that touches the browser.
 //!
-//! - [`driver`]: the one loop that feeds the engine and performs its outputs.
+//! Imports go one way: `api/` uses `web/`, `web/` uses the core, never back; within `web/`
+//! no two modules import each other.
+//!
+//! - [`client`]: the client ([`client::Client`]): the engine, the browser resources that
+//!   feed it ([`client::Runtime`]), listeners, commands, shutdown.
+//! - [`event_loop`]: the one loop (apply inputs, perform outputs) and its timer.
+//! - [`effects`]: performing the engine's outputs (socket, auth requests, reports).
+//! - [`dispatch`]: calling JS listeners, listen-to-all naming, listeners that throw.
+//! - [`desktop`]: the desktop-notification hook of a dispatch.
+//! - [`diagnostics`]: the error history for `diagnose()` and once-per-cycle console warnings.
+//! - [`input`]: what happens at the edge ([`input::Input`]) and the sink that takes it.
+//! - [`clock`]: the engine's monotonic clock, `now()`.
+//! - [`handles`]: the `WeakRef` cache of channel handles.
+//! - [`error_object`]: the plain error objects callbacks receive.
+//! - [`js`]: small JS helpers (`set`, the console).
 //! - [`socket`]: the WebSocket and its owned handlers.
 //! - [`auth`]: **the auth request** (`/broadcasting/auth`, custom authorizers).
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
@@ -11,7 +25,17 @@
 pub mod auth;
 pub mod browser;
 pub mod callback;
-pub mod driver;
+pub mod client;
+pub mod clock;
+pub mod desktop;
+pub mod diagnostics;
+pub mod dispatch;
+pub mod effects;
+pub mod error_object;
+pub mod event_loop;
+pub mod handles;
+pub mod input;
+pub mod js;
 pub mod notify;
 pub mod payload;
 pub mod socket;

@@ -1,6 +1,6 @@
 //! The WebSocket, owned: its four event closures live and die with it.
 //!
-//! Callbacks only hand an input to the driver. Dropping a [`Socket`] detaches the handlers
+//! Callbacks only hand an input to an [`InputSink`] (the client). Dropping a [`Socket`] detaches the handlers
 //! and closes the socket, so a replaced or abandoned socket can never feed the engine.
 
 use std::rc::Weak;
@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use super::driver::{Input, Shared};
+use super::input::{Input, InputSink};
 use crate::engine::SocketHandle;
 
 /// One open (or opening) WebSocket and its handlers.
@@ -22,30 +22,30 @@ pub struct Socket {
 
 impl Socket {
     /// Opens `url`; events are reported as inputs tagged with `handle`.
-    pub fn open(url: &str, handle: SocketHandle, shared: Weak<Shared>) -> Result<Socket, JsValue> {
+    pub fn open<S: InputSink + 'static>(url: &str, handle: SocketHandle, sink: Weak<S>) -> Result<Socket, JsValue> {
         let ws = WebSocket::new(url)?;
         ws.set_binary_type(BinaryType::Arraybuffer);
-        let weak = shared.clone();
+        let weak = sink.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                shared.input(Input::Open(handle));
+            if let Some(sink) = weak.upgrade() {
+                sink.input(Input::Open(handle));
             }
         });
-        let weak = shared.clone();
+        let weak = sink.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(shared) = weak.upgrade() {
+            if let Some(sink) = weak.upgrade() {
                 let data = event.data();
                 if data.is_string() {
-                    shared.input(Input::Frame(handle, data));
+                    sink.input(Input::Frame(handle, data));
                 } else {
-                    shared.input(Input::Binary(handle));
+                    sink.input(Input::Binary(handle));
                 }
             }
         });
-        let weak = shared;
+        let weak = sink;
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-            if let Some(shared) = weak.upgrade() {
-                shared.input(Input::Close(handle, event.code(), event.reason()));
+            if let Some(sink) = weak.upgrade() {
+                sink.input(Input::Close(handle, event.code(), event.reason()));
             }
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -54,7 +54,7 @@ impl Socket {
         Ok(Socket { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close })
     }
 
-    /// The socket itself (a cheap JS reference), to send or read on it with no driver
+    /// The socket itself (a cheap JS reference), to send or read on it with no client
     /// borrow held.
     pub fn web_socket(&self) -> WebSocket {
         self.ws.clone()

@@ -1,0 +1,38 @@
+//! Small JS helpers the edge and the facade share: setting a property, and the console.
+//!
+//! A leaf: it imports nothing from the crate. The console methods are bound with `catch`:
+//! pages and test frameworks replace them with ones that throw (fail-on-console setups), and
+//! a throw must not go through the wasm.
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn, catch)]
+    fn console_warn(message: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = console, js_name = error, catch)]
+    fn console_error(message: &str, error: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = console, js_name = debug, catch)]
+    fn console_debug(prefix: &str, message: &JsValue) -> Result<(), JsValue>;
+}
+
+/// `object[key] = value` (a setter that throws is ignored).
+pub fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+/// `console.warn(message)`; a throwing console is ignored.
+pub fn warn(message: &str) {
+    let _ = console_warn(message);
+}
+
+/// `console.error(message, error)`; a throwing console is ignored.
+pub fn error(message: &str, error: &JsValue) {
+    let _ = console_error(message, error);
+}
+
+/// `console.debug(prefix, message)`; a throwing console is ignored.
+pub fn debug(prefix: &str, message: &JsValue) {
+    let _ = console_debug(prefix, message);
+}
