@@ -235,8 +235,8 @@ mod tests {
         assert_eq!(f, json!({"event":"pusher:subscribe","data":{"channel":"presence-a","auth":"k:s","channel_data":"{\"user_id\":\"1\"}"}}));
         let f: Value = serde_json::from_str(&subscribe_frame("x", None, None)).unwrap();
         assert_eq!(f, json!({"event":"pusher:subscribe","data":{"channel":"x","auth":""}}));
-        let f: Value = serde_json::from_str(&client_event_frame("private-a", "client-t\"\n\u{1}", "{\"x\":1}")).unwrap();
-        assert_eq!(f, json!({"event":"client-t\"\n\u{1}","channel":"private-a","data":{"x":1}}));
+        let f: Value = serde_json::from_str(&client_event_frame("private-a", "client-t\"\n\u{7}", "{\"x\":1}")).unwrap();
+        assert_eq!(f, json!({"event":"client-t\"\n\u{7}","channel":"private-a","data":{"x":1}}));
         let f: Value = serde_json::from_str(&signin_frame("a:b", "{\"id\":\"1\"}")).unwrap();
         assert_eq!(f["data"]["user_data"], json!("{\"id\":\"1\"}"));
     }
