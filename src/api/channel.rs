@@ -18,13 +18,13 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::errors;
 use crate::channels::Subscription;
 use crate::event_name::{format_event_name, NOTIFICATION_EVENT};
-use crate::web::driver::{desktop_mark, set, slot, Shared};
+use crate::web::driver::{desktop_mark, slot, Shared};
 
 /// A subscribed (or subscribing) channel.
 #[wasm_bindgen]
@@ -300,24 +300,7 @@ impl Channel {
     pub fn members(&self) -> JsValue {
         let shared = self.shared().ok();
         let core = shared.as_ref().map(|s| s.core.borrow());
-        let view = Object::new();
-        let list = Array::new();
-        let (count, me) = match core.as_ref().and_then(|core| core.engine.members(&self.name)) {
-            Some(members) => {
-                for (id, info) in members.iter() {
-                    let member = Object::new();
-                    set(&member, "id", &JsValue::from_str(id));
-                    set(&member, "info", info);
-                    list.push(&member);
-                }
-                (members.count(), members.me().map(JsValue::from_str).unwrap_or(JsValue::NULL))
-            }
-            None => (0, JsValue::NULL),
-        };
-        set(&view, "count", &(count as u32).into());
-        set(&view, "me", &me);
-        set(&view, "members", &list);
-        view.into()
+        super::members::view(core.as_ref().and_then(|core| core.engine.members(&self.name)))
     }
 
     /// Subscribes again after a failure (e.g. once the user has logged in); does nothing on a

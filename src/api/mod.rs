@@ -8,6 +8,7 @@
 
 pub mod channel;
 mod diagnose;
+mod members;
 pub mod errors;
 pub mod notifications;
 pub mod options;

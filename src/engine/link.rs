@@ -68,8 +68,12 @@ impl Link {
 }
 
 impl<P: Payload> Engine<P> {
-    /// Command: start connecting (no-op when already connecting or connected).
+    /// Command: start connecting (no-op when already connecting or connected, and always with
+    /// [`crate::options::Options::never_connect`], the `null` broadcaster).
     pub fn connect(&mut self, now: Millis) -> Result<(), ConfigError> {
+        if self.options.never_connect {
+            return Ok(());
+        }
         if let Err(error) = self.options.validate() {
             // Invalid options: `failed`, nothing retried; the caller reports the error.
             if self.state.can_become(ConnectionState::Failed) {

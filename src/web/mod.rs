@@ -6,9 +6,11 @@
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
 //! - [`notify`]: desktop notifications through the Notification API.
 //! - [`payload`]: `JsValue` as the core's payload type.
+//! - [`boundary`]: serde at the JS boundary (snapshots of app values, lenient fields, output).
 //! - [`callback`]: undo functions and the authorizer callback (callable any number of times).
 
 pub mod auth;
+pub mod boundary;
 pub mod browser;
 pub mod callback;
 pub mod driver;
