@@ -19,6 +19,9 @@ fn the_null_broadcaster_never_opens_a_socket() {
     sim.engine.subscribe(sim.now, "orders").expect("a valid name");
     sim.engine.subscribe(sim.now, "private-orders").expect("a valid name");
     sim.engine.signin(sim.now);
+    // A valid whisper goes nowhere (laravel-echo's null channel); an invalid one is still refused.
+    assert_eq!(sim.engine.trigger(sim.now, "private-orders", "client-typing", &serde_json::json!({})), Ok(()));
+    assert!(sim.engine.trigger(sim.now, "orders", "client-typing", &serde_json::json!({})).is_err(), "public channel");
     sim.engine.handle_online(sim.now);
     sim.engine.handle_wake(sim.now);
     sim.drain();

@@ -166,6 +166,10 @@ impl<P: Payload> Engine<P> {
             kind if !kind.allows_client_events() => return Err(ClientEventError::PublicChannel(channel.to_owned())),
             _ => {}
         }
+        if self.options.never_connect {
+            // The `null` broadcaster: a valid whisper is accepted and goes nowhere (laravel-echo).
+            return Ok(());
+        }
         if !matches!(self.link, Link::Connected(_)) {
             return Err(ClientEventError::NotConnected);
         }
