@@ -224,19 +224,24 @@ impl<T> Lenient<T> {
     }
 }
 
+/// The JS value a [`JsDeserializer`] is at, as it is (`undefined` from another deserializer).
+fn take_js_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<JsValue, D::Error> {
+    struct Handoff;
+    impl<'de> Visitor<'de> for Handoff {
+        type Value = JsValue;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JS value")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<JsValue, E> {
+            Ok(HANDOFF.with(Cell::take).unwrap_or(JsValue::UNDEFINED))
+        }
+    }
+    deserializer.deserialize_newtype_struct(JS_VALUE, Handoff)
+}
+
 impl<'de, T: FromJs> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Handoff;
-        impl<'de> Visitor<'de> for Handoff {
-            type Value = JsValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JS value")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<JsValue, E> {
-                Ok(HANDOFF.with(Cell::take).unwrap_or(JsValue::UNDEFINED))
-            }
-        }
-        let value = deserializer.deserialize_newtype_struct(JS_VALUE, Handoff)?;
+        let value = take_js_value(deserializer)?;
         Ok(if value.is_undefined() || value.is_null() {
             Lenient::Absent
         } else {
@@ -245,6 +250,22 @@ impl<'de, T: FromJs> Deserialize<'de> for Lenient<T> {
                 None => Lenient::Invalid(value),
             }
         })
+    }
+}
+
+/// A field kept as the JS value it is (`null` included; `undefined` when missing).
+#[derive(Debug)]
+pub struct Raw(pub JsValue);
+
+impl Default for Raw {
+    fn default() -> Self {
+        Raw(JsValue::UNDEFINED)
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        take_js_value(deserializer).map(Raw)
     }
 }
 

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::{self, Lenient};
+use super::boundary::{self, Lenient, Raw};
 use crate::error::code;
 
 /// How many shown notifications keep their click handler (older ones lose it).
@@ -232,7 +232,7 @@ pub fn precheck(config: &DesktopConfig) -> Result<Function, Skip> {
 /// A click calls `on_click(payload)`; what it throws goes to `on_click_threw`.
 pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option<Function>, on_click_threw: impl Fn(&JsValue) + 'static) -> Result<Shown, Skip> {
     let spec: Spec = boundary::read(spec).unwrap_or_default();
-    let options = boundary::write(&NotificationOptions { body: spec.body.ok(), icon: spec.icon.ok(), tag: spec.tag.ok(), data: &spec.data });
+    let options = boundary::write(&NotificationOptions { body: spec.body.ok(), icon: spec.icon.ok(), tag: spec.tag.ok(), data: &spec.data.0 });
     let title = spec.title.ok().unwrap_or_default();
     let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::auth::describe(&e)))?;
     let target = notification.clone();
@@ -264,8 +264,7 @@ struct Spec {
     body: Lenient<String>,
     icon: Lenient<String>,
     tag: Lenient<String>,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    data: JsValue,
+    data: Raw,
 }
 
 /// The `Notification` constructor's options.
