@@ -137,6 +137,8 @@ impl boundary::FromJs for Desktop {
     }
 }
 
+/// How deep [`boundary::snapshot`] copies the options: options -> `auth` -> `auth.headers`.
+const OPTIONS_DEPTH: u8 = 3;
 
 fn refuse(message: String) -> OptionError {
     (code::CONFIG, message)
@@ -204,7 +206,7 @@ pub fn read(options: &JsValue, page_is_https: bool) -> Result<EchoConfig, Option
     if !options.is_object() {
         return Err(refuse("new Echo(options) needs an options object with at least `broadcaster` and `key`.".into()));
     }
-    let o: EchoOptions = boundary::read(options)
+    let o: EchoOptions = boundary::read(options, OPTIONS_DEPTH)
         .ok_or_else(|| refuse("new Echo(options) cannot be read: a getter or Proxy on the options threw. Pass a plain object.".into()))?;
     let broadcaster = text(o.broadcaster, "broadcaster")?;
     let (never_connect, ably) = match broadcaster.as_deref() {

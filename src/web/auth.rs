@@ -78,7 +78,7 @@ pub async fn authenticate_user(config: &AuthConfig, socket_id: &str) -> UserAuth
     let body = form(&[("socket_id", socket_id)]);
     match post_with_retry(config, &config.user_endpoint, &config.user_headers, &body).await {
         Ok((status, value)) => {
-            let reply: UserAuthReply = boundary::read(&value).unwrap_or_default();
+            let reply: UserAuthReply = boundary::read(&value, REPLY_DEPTH).unwrap_or_default();
             match (reply.auth.ok(), reply.user_data.ok()) {
                 (Some(auth), Some(JsonText(user_data))) => UserAuthOutcome::Granted { auth, user_data },
                 _ => UserAuthOutcome::Failed(AuthFailure::InvalidResponse { status, detail: "expected JSON with `auth` and `user_data`".into() }),
@@ -87,6 +87,10 @@ pub async fn authenticate_user(config: &AuthConfig, socket_id: &str) -> UserAuth
         Err(failure) => UserAuthOutcome::Failed(failure),
     }
 }
+
+/// How deep [`boundary::snapshot`] copies a reply: its own fields only (`channel_data` as an
+/// object is kept and stringified).
+const REPLY_DEPTH: u8 = 1;
 
 /// `/broadcasting/auth`'s JSON, or what a custom authorizer's callback passed.
 #[derive(Deserialize, Default)]
@@ -113,7 +117,7 @@ struct ErrorReply {
 }
 
 fn parse_channel_auth(status: u16, value: &JsValue) -> AuthOutcome {
-    let reply: ChannelAuthReply = boundary::read(value).unwrap_or_default();
+    let reply: ChannelAuthReply = boundary::read(value, REPLY_DEPTH).unwrap_or_default();
     let Some(auth) = reply.auth.ok().filter(|a| !a.is_empty()) else {
         return AuthOutcome::Failed(AuthFailure::InvalidResponse { status, detail: "no `auth` in the JSON response".into() });
     };
@@ -194,7 +198,7 @@ async fn post(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], b
     drop(abort);
     let parsed = json_parse(&text).ok();
     if !(200..300).contains(&status) {
-        let message = parsed.as_ref().and_then(|v| boundary::read::<ErrorReply>(v)).and_then(|r| r.message.ok());
+        let message = parsed.as_ref().and_then(|v| boundary::read::<ErrorReply>(v, REPLY_DEPTH)).and_then(|r| r.message.ok());
         let body = message.unwrap_or_else(|| text.as_string().unwrap_or_default().chars().take(200).collect());
         return Err(AuthFailure::Http { status, body });
     }
@@ -216,7 +220,7 @@ fn csrf_token(config: &AuthConfig) -> Option<String> {
     let window = web_sys::window()?;
     let page: &Page = window.unchecked_ref();
     let laravel = page.laravel().ok().filter(JsValue::is_object);
-    if let Some(token) = laravel.and_then(|l| boundary::read::<LaravelGlobal>(&l)).and_then(|l| l.csrf_token.ok()) {
+    if let Some(token) = laravel.and_then(|l| boundary::read::<LaravelGlobal>(&l, 1)).and_then(|l| l.csrf_token.ok()) {
         return Some(token);
     }
     let meta = window.document()?.query_selector("meta[name=\"csrf-token\"]").ok()??;
@@ -295,7 +299,8 @@ extern "C" {
     fn laravel(this: &Page) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn fetch(this: &Page) -> Result<JsValue, JsValue>;
-    /// A thrown value (its `name` and `message`).
+    /// A thrown value (an `Error`'s `name` and `message` are own but not enumerable, so they
+    /// are read with getters, not through a snapshot).
     type Thrown;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn name(this: &Thrown) -> Result<JsValue, JsValue>;

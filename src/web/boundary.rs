@@ -1,26 +1,22 @@
-//! serde at the JS boundary: app values in (options, auth replies, notification specs) with
-//! [`read`], plain objects out (`diagnose()`, member lists) with [`write`].
+//! serde at the JS boundary: app values in (options, auth replies, notification specs) and
+//! plain objects out (`diagnose()`, member lists), with serde-wasm-bindgen.
 //!
-//! - **In: our own small `Deserializer`** ([`JsDeserializer`]), not serde-wasm-bindgen's.
-//!   Two reasons, both measured: serde-wasm-bindgen reads object fields with plain property
-//!   gets (not imported with `catch`), so a getter or Proxy trap that throws would unwind
-//!   through wasm frames; and its error paths format `Unexpected::Float`, which links
-//!   `core::fmt`'s float formatting (Grisu and Dragon tables). Ours reads each field with
-//!   `Reflect.get` (imported with `catch`: a throw reads as absent, as laravel-echo's spread
-//!   of the options would have failed earlier) and its error ([`Refused`]) formats nothing.
-//!   It serves `#[derive(Deserialize)]` structs, maps ([`Entries`]) and [`Lenient`] leaves.
+//! - **Snapshots first.** serde-wasm-bindgen reads an object's fields with plain property
+//!   gets, not imported with `catch`: a getter or Proxy trap that throws would unwind
+//!   through wasm frames. So [`read`] first copies the value with [`snapshot`]:
+//!   `Object.entries` and `Array.from` (imported with `catch`: app getters and traps run
+//!   there, and a throw becomes an error value) into null-prototype objects, `depth` levels
+//!   deep. serde then reads only that copy. Below `depth` values are kept as they are.
 //! - **Leaves never fail.** [`Lenient`] fields take any JS value and say what they got
 //!   ([`Lenient::Invalid`] keeps it). The caller refuses it with a message that names the
-//!   option path and the fix, so serde's messages (which name no path) never reach the
-//!   user. Numbers and strings are read with JS's own `Number()`/`String()`: no float
+//!   option path and the fix; serde's own messages (which name no path) never reach the
+//!   user. Numbers and strings are read with JS's own `Number()`/`String()`, so no float
 //!   parsing or formatting is linked for them.
-//! - **Out: serde-wasm-bindgen's `Serializer`**, `None` as `null`; user values that are JS
-//!   values stay JS values (`serde_wasm_bindgen::preserve`).
+//! - **Out:** [`write`] serializes with `None` as `null`; user values that are JS values
+//!   stay JS values (`#[serde(with = "serde_wasm_bindgen::preserve")]`).
 
-use std::cell::Cell;
-
-use js_sys::{Array, Function, Reflect};
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use js_sys::{Array, Function};
+use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -29,161 +25,57 @@ use super::payload::{js_number, js_string, object_entries};
 
 #[wasm_bindgen]
 extern "C" {
+    /// `Array.from(value)` (an iterator or Proxy trap may throw).
+    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+    fn array_from(value: &JsValue) -> Result<Array, JsValue>;
     /// `Array.isArray(value)` (throws for a revoked Proxy).
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
-    fn is_array_js(value: &JsValue) -> Result<bool, JsValue>;
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+    /// `Object.fromEntries(pairs)`: data properties only (no setter runs, `__proto__` is a key).
+    #[wasm_bindgen(js_namespace = Object, js_name = fromEntries, catch)]
+    fn from_entries(pairs: &Array) -> Result<JsValue, JsValue>;
+    /// `Object.setPrototypeOf(object, null)`: a missing field then reads no page-defined
+    /// `Object.prototype` getter.
+    #[wasm_bindgen(js_namespace = Object, js_name = setPrototypeOf, catch)]
+    fn set_prototype_of(object: &JsValue, prototype: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// `Array.isArray`, false when it throws.
-fn is_array(value: &JsValue) -> bool {
-    is_array_js(value).unwrap_or(false)
+/// A plain-data copy of `value`, `depth` levels of objects and arrays deep (functions and
+/// primitives as they are). Errs with what app code threw.
+pub fn snapshot(value: &JsValue, depth: u8) -> Result<JsValue, JsValue> {
+    if depth == 0 || !value.is_object() {
+        return Ok(value.clone());
+    }
+    if is_array(value)? {
+        let items = array_from(value)?;
+        let copy = Array::new();
+        for item in items.iter() {
+            copy.push(&snapshot(&item, depth - 1)?);
+        }
+        return Ok(copy.into());
+    }
+    let entries = object_entries(value).ok_or_else(|| JsValue::from_str("a getter or Proxy trap threw"))?;
+    for pair in entries.iter() {
+        let pair: &Array = pair.unchecked_ref();
+        pair.set(1, snapshot(&pair.get(1), depth - 1)?);
+    }
+    let copy = from_entries(&entries)?;
+    set_prototype_of(&copy, &JsValue::NULL)?;
+    Ok(copy)
 }
 
-/// Reads `T` from `value`; `None` when `value` is not an object (or an `Entries` map cannot
-/// be listed). `T`'s fields are [`Lenient`], so nothing else can fail.
-pub fn read<T: DeserializeOwned>(value: &JsValue) -> Option<T> {
+/// Reads `T` from a [`snapshot`] of `value`; `None` when app code threw or `value` is not an
+/// object (`T`'s fields are [`Lenient`], so nothing else can fail).
+pub fn read<T: DeserializeOwned>(value: &JsValue, depth: u8) -> Option<T> {
     if !value.is_object() {
         return None;
     }
-    T::deserialize(JsDeserializer(value.clone())).ok()
+    serde_wasm_bindgen::from_value(snapshot(value, depth).ok()?).ok()
 }
 
 /// Serializes `value` to plain JS objects (`None` as `null`).
 pub fn write<T: Serialize>(value: &T) -> JsValue {
     value.serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true)).unwrap_or(JsValue::NULL)
-}
-
-/// The deserialization error: nothing to format (the caller words the refusal).
-#[derive(Debug)]
-pub struct Refused;
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("refused")
-    }
-}
-
-impl std::error::Error for Refused {}
-
-impl de::Error for Refused {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        Refused
-    }
-}
-
-/// The newtype name [`Lenient`] asks [`JsDeserializer`] for: hand over the JS value itself.
-const JS_VALUE: &str = "echo_wasm::JsValue";
-
-thread_local! {
-    /// The value handed from [`JsDeserializer`] to [`Lenient`] (wasm is single-threaded;
-    /// a `Cell`, so no borrow is ever held).
-    static HANDOFF: Cell<Option<JsValue>> = const { Cell::new(None) };
-}
-
-/// serde's `Deserializer` over one JS value (see the module docs).
-pub struct JsDeserializer(JsValue);
-
-impl<'de> Deserializer<'de> for JsDeserializer {
-    type Error = Refused;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        let v = &self.0;
-        if v.is_undefined() || v.is_null() {
-            visitor.visit_unit()
-        } else if let Some(b) = v.as_bool() {
-            visitor.visit_bool(b)
-        } else if let Some(s) = v.as_string() {
-            visitor.visit_string(s)
-        } else {
-            Err(Refused)
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        if self.0.is_undefined() || self.0.is_null() {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Refused> {
-        if name == JS_VALUE {
-            HANDOFF.with(|slot| slot.set(Some(self.0)));
-            visitor.visit_unit()
-        } else {
-            visitor.visit_newtype_struct(self)
-        }
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, Refused> {
-        if !self.0.is_object() {
-            return Err(Refused);
-        }
-        visitor.visit_map(Fields { object: self.0, fields: fields.iter(), next: None })
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        let entries = if self.0.is_object() { object_entries(&self.0) } else { None };
-        let entries = entries.ok_or(Refused)?;
-        visitor.visit_map(Pairs { entries, at: 0, next: None })
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
-        unit_struct seq tuple tuple_struct enum identifier ignored_any
-    }
-}
-
-/// A struct's fields, read one by one with `Reflect.get` (absent when it throws).
-struct Fields {
-    object: JsValue,
-    fields: std::slice::Iter<'static, &'static str>,
-    next: Option<JsValue>,
-}
-
-impl<'de> MapAccess<'de> for Fields {
-    type Error = Refused;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
-        for field in &mut self.fields {
-            let value = Reflect::get(&self.object, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED);
-            if !value.is_undefined() {
-                self.next = Some(value);
-                return seed.deserialize(field.into_deserializer()).map(Some);
-            }
-        }
-        Ok(None)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Refused> {
-        seed.deserialize(JsDeserializer(self.next.take().unwrap_or(JsValue::UNDEFINED)))
-    }
-}
-
-/// An object's `[key, value]` entries (`Object.entries`, taken once with `catch`).
-struct Pairs {
-    entries: Array,
-    at: u32,
-    next: Option<JsValue>,
-}
-
-impl<'de> MapAccess<'de> for Pairs {
-    type Error = Refused;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Refused> {
-        if self.at >= self.entries.length() {
-            return Ok(None);
-        }
-        let pair: Array = self.entries.get(self.at).unchecked_into();
-        self.at += 1;
-        self.next = Some(pair.get(1));
-        seed.deserialize(IntoDeserializer::<Refused>::into_deserializer(pair.get(0).as_string().unwrap_or_default())).map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Refused> {
-        seed.deserialize(JsDeserializer(self.next.take().unwrap_or(JsValue::UNDEFINED)))
-    }
 }
 
 /// How one JS value becomes a field's type; `None` refuses it.
@@ -224,24 +116,9 @@ impl<T> Lenient<T> {
     }
 }
 
-/// The JS value a [`JsDeserializer`] is at, as it is (`undefined` from another deserializer).
-fn take_js_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<JsValue, D::Error> {
-    struct Handoff;
-    impl<'de> Visitor<'de> for Handoff {
-        type Value = JsValue;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JS value")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<JsValue, E> {
-            Ok(HANDOFF.with(Cell::take).unwrap_or(JsValue::UNDEFINED))
-        }
-    }
-    deserializer.deserialize_newtype_struct(JS_VALUE, Handoff)
-}
-
 impl<'de, T: FromJs> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = take_js_value(deserializer)?;
+        let value: JsValue = serde_wasm_bindgen::preserve::deserialize(deserializer)?;
         Ok(if value.is_undefined() || value.is_null() {
             Lenient::Absent
         } else {
@@ -250,22 +127,6 @@ impl<'de, T: FromJs> Deserialize<'de> for Lenient<T> {
                 None => Lenient::Invalid(value),
             }
         })
-    }
-}
-
-/// A field kept as the JS value it is (`null` included; `undefined` when missing).
-#[derive(Debug)]
-pub struct Raw(pub JsValue);
-
-impl Default for Raw {
-    fn default() -> Self {
-        Raw(JsValue::UNDEFINED)
-    }
-}
-
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        take_js_value(deserializer).map(Raw)
     }
 }
 
@@ -309,14 +170,14 @@ impl FromJs for bool {
 
 impl FromJs for Function {
     fn from_js(value: &JsValue) -> Option<Self> {
-        value.is_function().then(|| value.clone().unchecked_into())
+        value.dyn_ref::<Function>().cloned()
     }
 }
 
 /// An array (of anything: the caller checks the items).
 impl FromJs for Array {
     fn from_js(value: &JsValue) -> Option<Self> {
-        is_array(value).then(|| value.clone().unchecked_into())
+        Array::is_array(value).then(|| value.clone().unchecked_into())
     }
 }
 
@@ -335,10 +196,10 @@ pub struct Section<T>(pub T);
 
 impl<T: DeserializeOwned> FromJs for Section<T> {
     fn from_js(value: &JsValue) -> Option<Self> {
-        if !value.is_object() || is_array(value) {
+        if !value.is_object() || Array::is_array(value) {
             return None;
         }
-        T::deserialize(JsDeserializer(value.clone())).ok().map(Section)
+        serde_wasm_bindgen::from_value(value.clone()).ok().map(Section)
     }
 }
 
@@ -347,10 +208,10 @@ pub struct Entries<T>(pub Vec<(String, Lenient<T>)>);
 
 impl<T: FromJs> FromJs for Entries<T> {
     fn from_js(value: &JsValue) -> Option<Self> {
-        if !value.is_object() || is_array(value) {
+        if !value.is_object() || Array::is_array(value) {
             return None;
         }
-        Self::deserialize(JsDeserializer(value.clone())).ok()
+        serde_wasm_bindgen::from_value(value.clone()).ok()
     }
 }
 

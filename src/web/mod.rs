@@ -6,7 +6,7 @@
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
 //! - [`notify`]: desktop notifications through the Notification API.
 //! - [`payload`]: `JsValue` as the core's payload type.
-//! - [`boundary`]: serde at the JS boundary (app values in, plain objects out).
+//! - [`boundary`]: serde at the JS boundary (snapshots of app values, lenient fields, output).
 //! - [`callback`]: undo functions and the authorizer callback (callable any number of times).
 
 pub mod auth;

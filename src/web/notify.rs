@@ -10,7 +10,7 @@
 //!
 //! Page APIs are read through getters imported with `catch`, so that a browser without
 //! `Notification` (or a page that replaced it) cannot trap; specs and payloads are read with
-//! serde ([`boundary`]).
+//! serde from snapshots ([`boundary`]).
 //! The checks, `map`, the constructor and `onClick` are all JS (a page may replace
 //! `Notification`): they run through free functions the driver calls with no borrow held;
 //! [`Desktop`] only keeps the config and the shown notifications.
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::{self, Lenient, Raw};
+use super::boundary::{self, Lenient};
 use crate::error::code;
 
 /// How many shown notifications keep their click handler (older ones lose it).
@@ -231,8 +231,8 @@ pub fn precheck(config: &DesktopConfig) -> Result<Function, Skip> {
 /// Shows `spec` (`{title, body, icon, tag, data}`) for `payload` with constructor `ctor`.
 /// A click calls `on_click(payload)`; what it throws goes to `on_click_threw`.
 pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option<Function>, on_click_threw: impl Fn(&JsValue) + 'static) -> Result<Shown, Skip> {
-    let spec: Spec = boundary::read(spec).unwrap_or_default();
-    let options = boundary::write(&NotificationOptions { body: spec.body.ok(), icon: spec.icon.ok(), tag: spec.tag.ok(), data: &spec.data.0 });
+    let spec: Spec = boundary::read(spec, 1).unwrap_or_default();
+    let options = boundary::write(&NotificationOptions { body: spec.body.ok(), icon: spec.icon.ok(), tag: spec.tag.ok(), data: &spec.data });
     let title = spec.title.ok().unwrap_or_default();
     let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::auth::describe(&e)))?;
     let target = notification.clone();
@@ -264,7 +264,8 @@ struct Spec {
     body: Lenient<String>,
     icon: Lenient<String>,
     tag: Lenient<String>,
-    data: Raw,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    data: JsValue,
 }
 
 /// The `Notification` constructor's options.
@@ -313,7 +314,7 @@ fn as_js_value<S: serde::Serializer>(value: &&JsValue, serializer: S) -> Result<
 /// The default mapping: title from `title` / `subject` / the notification type's last
 /// segment (for events: the event name), body from `message` / `body`, tag from the `id`.
 pub fn default_spec(payload: &JsValue, event: &str, is_notification: bool) -> JsValue {
-    let fields: PayloadSummary = boundary::read(payload).unwrap_or_default();
+    let fields: PayloadSummary = boundary::read(payload, 1).unwrap_or_default();
     let title = fields.title.ok().or(fields.subject.ok()).unwrap_or_else(|| match fields.kind.ok().filter(|_| is_notification) {
         Some(kind) => kind.rsplit('\\').next().unwrap_or(&kind).to_owned(),
         None => event.to_owned(),
