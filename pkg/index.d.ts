@@ -31,8 +31,12 @@ export type Authorizer = (
 
 /** Options of `new Echo(options)`: laravel-echo's, plus echo-wasm's extras (marked "echo-wasm"). */
 export interface EchoOptions {
-  /** `'reverb'` or `'pusher'` (both speak Pusher protocol 7). */
-  broadcaster?: 'reverb' | 'pusher';
+  /**
+   * `'reverb'` or `'pusher'` (both speak Pusher protocol 7); `'ably'`: Ably's Pusher adapter
+   * (`cluster` is ignored, as laravel-echo does: pass `wsHost`); `'null'`: never connects,
+   * every method chains and does nothing (tests, SSR; `key` and hosts are not checked).
+   */
+  broadcaster?: 'reverb' | 'pusher' | 'ably' | 'null';
   /** The app key (`VITE_REVERB_APP_KEY`). */
   key: string;
   /** Hosted Pusher cluster; used when `wsHost` is not given. */

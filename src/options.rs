@@ -4,6 +4,9 @@
 //! host = `wsHosts` (ours, for failover), else `wsHost`, else `ws-{cluster}.pusher.com`;
 //! port = `wssPort` (443) with TLS, `wsPort` (80) without. TLS is on unless `forceTLS` is
 //! `false` and the page is not https (pusher-js' rule).
+//!
+//! laravel-echo's `ably` broadcaster is its Pusher connector with `cluster: ''`: the host
+//! must be given (`wsHost`). Its `null` broadcaster is [`Options::never_connect`].
 
 use crate::error::ConfigError;
 use crate::time::MAX_TIMEOUT_MS;
@@ -47,6 +50,9 @@ pub struct Options {
     pub max_client_events_per_second: u32,
     /// Longest channel name accepted (Pusher: 164; Sockudo accepts up to 200).
     pub max_channel_name_len: usize,
+    /// laravel-echo's `null` broadcaster (tests, SSR): [`crate::Engine::connect`] never opens
+    /// a socket and the options need no key or host.
+    pub never_connect: bool,
     /// Client name reported in the URL.
     pub client_name: String,
     /// Client version reported in the URL.
@@ -74,6 +80,7 @@ impl Options {
             max_client_event_bytes: 10 * 1024,
             max_client_events_per_second: 10,
             max_channel_name_len: 164,
+            never_connect: false,
             client_name: "echo-wasm".into(),
             client_version: env!("CARGO_PKG_VERSION").into(),
         }

@@ -1,102 +1,147 @@
-//! `echo.diagnose()`: one plain object that says what state everything is in. No secrets:
-//! the URL carries only the public app key.
+//! `echo.diagnose()`: one plain object that says what state everything is in, serialized
+//! with serde ([`Diagnosis`]). No secrets: the URL carries only the public app key.
+//!
+//! The figures are copied out of the client first and serialized after every borrow ended:
+//! serializing sets properties on new JS objects, where a page's `Object.prototype` setter
+//! could call back into the client.
 
-use js_sys::{Array, Object};
-use wasm_bindgen::JsValue;
+use serde::Serialize;
 
 use crate::channels::Subscription;
 use crate::error::Diagnostic;
+use crate::web::boundary;
 use crate::web::client::Client;
 use crate::web::clock::now;
-use crate::web::js::set;
 use crate::web::notify;
 
-fn opt_str(value: Option<&str>) -> JsValue {
-    value.map_or(JsValue::NULL, JsValue::from_str)
+/// What `diagnose()` returns (`Diagnosis` in `pkg/index.d.ts`); `None` is `null`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Diagnosis {
+    state: &'static str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    destroyed: bool,
+    socket_id: Option<String>,
+    url: Option<String>,
+    server_activity_timeout: Option<f64>,
+    connected_for_ms: Option<f64>,
+    reconnect_attempts: u32,
+    reconnects: u32,
+    signed_in_user: Option<String>,
+    last_errors: Vec<ErrorEntry>,
+    channels: Vec<ChannelEntry>,
+    listeners: u32,
+    notification_permission: &'static str,
+    desktop_notifications: bool,
+}
+
+/// One recorded error (`lastErrors[i]`).
+#[derive(Serialize)]
+struct ErrorEntry {
+    code: &'static str,
+    message: String,
+    channel: Option<String>,
+    at: f64,
+}
+
+/// One channel (`channels[i]`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChannelEntry {
+    name: String,
+    state: &'static str,
+    error: Option<ChannelErrorEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_count: Option<f64>,
+}
+
+/// Why a channel failed (`channels[i].error`).
+#[derive(Serialize)]
+struct ChannelErrorEntry {
+    code: &'static str,
+    message: String,
+    status: Option<u16>,
 }
 
 /// Builds the diagnostics object.
-pub fn diagnose(shared: &Client) -> JsValue {
+pub fn diagnose(client: &Client) -> wasm_bindgen::JsValue {
     // Read before any borrow: `Notification.permission` is JS a page may replace.
     let permission = notify::permission();
-    let core = shared.runtime.borrow();
-    let engine = &core.engine;
-    let stats = engine.stats();
-    let out = Object::new();
-    set(&out, "state", &engine.state().as_str().into());
-    set(&out, "status", &engine.status().as_str().into());
-    set(&out, "socketId", &opt_str(engine.socket_id()));
-    set(&out, "url", &opt_str(stats.last_url.as_deref()));
-    set(&out, "serverActivityTimeout", &stats.server_activity_timeout_s.map_or(JsValue::NULL, |s| (s as f64).into()));
-    let connected_for = match (engine.socket_id(), stats.connected_since) {
-        (Some(_), Some(since)) => JsValue::from(now().saturating_sub(since) as f64),
-        _ => JsValue::NULL,
+    let listeners = client.listeners.borrow().len() as u32;
+    let desktop_notifications = client.desktop.borrow().enabled();
+    let last_errors = client
+        .diagnostics
+        .borrow()
+        .errors
+        .iter()
+        .map(|r| ErrorEntry { code: r.code, message: r.message.clone(), channel: r.channel.clone(), at: r.at })
+        .collect();
+    let diagnosis = {
+        let runtime = client.runtime.borrow();
+        let engine = &runtime.engine;
+        let stats = engine.stats();
+        let mut names: Vec<&str> = engine.channel_names().collect();
+        names.sort_unstable();
+        let channels = names
+            .into_iter()
+            .map(|name| {
+                let state = engine.subscription(name);
+                ChannelEntry {
+                    name: name.to_owned(),
+                    state: state.map_or("unsubscribed", Subscription::as_str),
+                    error: match state {
+                        Some(Subscription::Failed { error, .. }) => Some(ChannelErrorEntry { code: error.code(), message: error.message(), status: error.status() }),
+                        _ => None,
+                    },
+                    members: engine.members(name).filter(|_| name.starts_with("presence-")).map(|m| m.count() as u32),
+                    subscription_count: engine.subscription_count(name).map(|count| count as f64),
+                }
+            })
+            .collect();
+        Diagnosis {
+            state: engine.state().as_str(),
+            status: engine.status().as_str(),
+            destroyed: false,
+            socket_id: engine.socket_id().map(str::to_owned),
+            url: stats.last_url.clone(),
+            server_activity_timeout: stats.server_activity_timeout_s.map(|s| s as f64),
+            connected_for_ms: match (engine.socket_id(), stats.connected_since) {
+                (Some(_), Some(since)) => Some(now().saturating_sub(since) as f64),
+                _ => None,
+            },
+            reconnect_attempts: engine.attempts(),
+            reconnects: stats.reconnects,
+            signed_in_user: engine.signed_in_user().map(str::to_owned),
+            last_errors,
+            channels,
+            listeners,
+            notification_permission: permission,
+            desktop_notifications,
+        }
     };
-    set(&out, "connectedForMs", &connected_for);
-    set(&out, "reconnectAttempts", &engine.attempts().into());
-    set(&out, "reconnects", &stats.reconnects.into());
-    set(&out, "signedInUser", &opt_str(engine.signed_in_user()));
-
-    let errors = Array::new();
-    for record in &shared.diagnostics.borrow().errors {
-        let e = Object::new();
-        set(&e, "code", &record.code.into());
-        set(&e, "message", &record.message.as_str().into());
-        set(&e, "channel", &opt_str(record.channel.as_deref()));
-        set(&e, "at", &record.at.into());
-        errors.push(&e);
-    }
-    set(&out, "lastErrors", &errors);
-
-    let mut names: Vec<&str> = engine.channel_names().collect();
-    names.sort_unstable();
-    let channels = Array::new();
-    for name in names {
-        let c = Object::new();
-        set(&c, "name", &name.into());
-        let state = engine.subscription(name);
-        set(&c, "state", &state.map_or("unsubscribed", Subscription::as_str).into());
-        let error = match state {
-            Some(Subscription::Failed { error, .. }) => {
-                let e = Object::new();
-                set(&e, "code", &error.code().into());
-                set(&e, "message", &error.message().into());
-                set(&e, "status", &error.status().map_or(JsValue::NULL, |s| s.into()));
-                e.into()
-            }
-            _ => JsValue::NULL,
-        };
-        set(&c, "error", &error);
-        if let Some(members) = engine.members(name).filter(|_| name.starts_with("presence-")) {
-            set(&c, "members", &(members.count() as u32).into());
-        }
-        if let Some(count) = engine.subscription_count(name) {
-            set(&c, "subscriptionCount", &(count as f64).into());
-        }
-        channels.push(&c);
-    }
-    set(&out, "channels", &channels);
-    set(&out, "listeners", &(shared.listeners.borrow().len() as u32).into());
-    set(&out, "notificationPermission", &permission.into());
-    set(&out, "desktopNotifications", &shared.desktop.borrow().enabled().into());
-    out.into()
+    boundary::write(&diagnosis)
 }
 
 /// What `diagnose()` reports for a destroyed Echo: disconnected, nothing held.
-pub fn destroyed() -> JsValue {
-    let out = Object::new();
-    set(&out, "state", &"disconnected".into());
-    set(&out, "status", &"disconnected".into());
-    set(&out, "destroyed", &true.into());
-    for key in ["socketId", "url", "serverActivityTimeout", "connectedForMs", "signedInUser"] {
-        set(&out, key, &JsValue::NULL);
-    }
-    set(&out, "reconnectAttempts", &0.into());
-    set(&out, "reconnects", &0.into());
-    set(&out, "lastErrors", &Array::new());
-    set(&out, "channels", &Array::new());
-    set(&out, "listeners", &0.into());
-    set(&out, "notificationPermission", &notify::permission().into());
-    set(&out, "desktopNotifications", &false.into());
-    out.into()
+pub fn destroyed() -> wasm_bindgen::JsValue {
+    boundary::write(&Diagnosis {
+        state: "disconnected",
+        status: "disconnected",
+        destroyed: true,
+        socket_id: None,
+        url: None,
+        server_activity_timeout: None,
+        connected_for_ms: None,
+        reconnect_attempts: 0,
+        reconnects: 0,
+        signed_in_user: None,
+        last_errors: Vec::new(),
+        channels: Vec::new(),
+        listeners: 0,
+        notification_permission: notify::permission(),
+        desktop_notifications: false,
+    })
 }

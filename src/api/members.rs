@@ -1,30 +1,43 @@
-//! The presence members view a channel handle shows: `{count, me, members: [{id, info}]}`.
+//! The presence members view (`channel.members`): `{count, me, members: [{id, info}]}`,
+//! serialized with serde ([`MembersView`]); each member's `info` stays the JS value the
+//! server's frame was parsed into.
 
-use js_sys::{Array, Object};
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
+use crate::web::boundary;
 use crate::web::client::Client;
-use crate::web::js::set;
 
-/// The members of `channel` (empty, with `me: null`, for a channel with none or no client).
+/// `channel.members` (`Members` in `pkg/index.d.ts`); `me` is `null` when unknown.
+#[derive(Serialize, Default)]
+struct MembersView {
+    count: u32,
+    me: Option<String>,
+    members: Vec<Member>,
+}
+
+/// One member.
+#[derive(Serialize)]
+struct Member {
+    id: String,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    info: JsValue,
+}
+
+/// The members of `channel` (`{count: 0, me: null, members: []}` for a channel with none
+/// or no client). Copied out of the engine first: serializing sets properties on new JS
+/// objects (a page may have put setters on `Object.prototype`), so no borrow is held then.
 pub fn view(client: Option<&Client>, channel: &str) -> JsValue {
-    let runtime = client.map(|c| c.runtime.borrow());
-    let view = Object::new();
-    let list = Array::new();
-    let (count, me) = match runtime.as_ref().and_then(|runtime| runtime.engine.members(channel)) {
-        Some(members) => {
-            for (id, info) in members.iter() {
-                let member = Object::new();
-                set(&member, "id", &JsValue::from_str(id));
-                set(&member, "info", info);
-                list.push(&member);
-            }
-            (members.count(), members.me().map(JsValue::from_str).unwrap_or(JsValue::NULL))
-        }
-        None => (0, JsValue::NULL),
-    };
-    set(&view, "count", &(count as u32).into());
-    set(&view, "me", &me);
-    set(&view, "members", &list);
-    view.into()
+    let view = client
+        .and_then(|client| {
+            let runtime = client.runtime.borrow();
+            let members = runtime.engine.members(channel)?;
+            Some(MembersView {
+                count: members.count() as u32,
+                me: members.me().map(str::to_owned),
+                members: members.iter().map(|(id, info)| Member { id: id.to_owned(), info: info.clone() }).collect(),
+            })
+        })
+        .unwrap_or_default();
+    boundary::write(&view)
 }

@@ -1,14 +1,21 @@
-//! Reading `new Echo(options)`: laravel-echo's options plus ours, validated into the
-//! engine's [`Options`] and the edge's [`AuthConfig`].
+//! Reading `new Echo(options)`: laravel-echo's options plus ours, deserialized with serde
+//! ([`EchoOptions`], through [`crate::web::boundary`]) and validated into the engine's
+//! [`Options`] and the edge's [`AuthConfig`].
+//!
+//! Every field is [`Lenient`]: serde never refuses a value, this module does, with a
+//! `config` error that names the option path and says what to pass. Unknown keys are
+//! ignored (laravel-echo passes its whole options object around).
 
-use js_sys::{Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Function};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
 
 use crate::error::{code, ConfigError};
 use crate::options::Options;
 use crate::web::auth::AuthConfig;
-use crate::web::payload::{js_number, js_string};
+use crate::web::boundary::{self, Entries, Lenient, Number, Scalar, Section};
 use crate::web::notify::DesktopConfig;
+use crate::web::payload::js_string;
 
 /// Everything `new Echo(options)` configures.
 pub struct EchoConfig {
@@ -29,83 +36,164 @@ pub struct EchoConfig {
 /// A configuration problem, as `(code, message)` for the thrown error.
 pub type OptionError = (&'static str, String);
 
-fn get(object: &JsValue, key: &str) -> Option<JsValue> {
-    Reflect::get(object, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+/// `new Echo(options)` as serde reads it (camelCase keys; missing ones default to absent).
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EchoOptions {
+    broadcaster: Lenient<String>,
+    key: Lenient<String>,
+    cluster: Lenient<String>,
+    ws_host: Lenient<String>,
+    ws_hosts: Lenient<Array>,
+    ws_port: Lenient<Number>,
+    wss_port: Lenient<Number>,
+    ws_path: Lenient<String>,
+    #[serde(rename = "forceTLS")]
+    force_tls: Lenient<bool>,
+    enabled_transports: Lenient<Array>,
+    activity_timeout: Lenient<Number>,
+    pong_timeout: Lenient<Number>,
+    unavailable_timeout: Lenient<Number>,
+    auth_timeout: Lenient<Number>,
+    reconnect: Lenient<Section<ReconnectOptions>>,
+    max_channel_name_length: Lenient<Number>,
+    auth_endpoint: Lenient<String>,
+    auth: Lenient<Section<AuthOptions>>,
+    user_authentication: Lenient<Section<UserAuthOptions>>,
+    csrf_token: Lenient<String>,
+    bearer_token: Lenient<String>,
+    headers_provider: Lenient<Function>,
+    authorizer: Lenient<Function>,
+    namespace: Lenient<Namespace>,
+    desktop_notifications: Lenient<Desktop>,
+    without_interceptors: Lenient<bool>,
+    debug: Lenient<bool>,
 }
 
-fn text(object: &JsValue, key: &str) -> Result<Option<String>, OptionError> {
-    match get(object, key) {
-        None => Ok(None),
-        Some(v) => match v.as_string() {
-            Some(s) => Ok(Some(s)),
-            None => match v.as_f64() {
-                Some(_) => Ok(Some(js_string(&v))),
-                None => Err((code::CONFIG, format!("Option `{key}` must be a string."))),
-            },
-        },
-    }
+/// `reconnect: {firstMs, baseMs, maxMs}`.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ReconnectOptions {
+    first_ms: Lenient<Number>,
+    base_ms: Lenient<Number>,
+    max_ms: Lenient<Number>,
 }
 
-fn number(object: &JsValue, key: &str) -> Result<Option<f64>, OptionError> {
-    match get(object, key) {
-        None => Ok(None),
-        Some(v) => {
-            let n = if v.as_f64().is_some() || v.as_string().is_some_and(|s| !s.trim().is_empty()) { js_number(&v) } else { f64::NAN };
-            if n.is_finite() && n >= 0.0 {
-                Ok(Some(n))
-            } else {
-                Err((code::CONFIG, format!("Option `{key}` must be a non-negative number (got '{}').", js_string(&v))))
-            }
+/// `auth: {headers, params}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AuthOptions {
+    headers: Lenient<Entries<Scalar>>,
+    params: Lenient<Entries<Scalar>>,
+}
+
+/// `userAuthentication: {endpoint, headers}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UserAuthOptions {
+    endpoint: Lenient<String>,
+    headers: Lenient<Entries<Scalar>>,
+}
+
+/// `desktopNotifications: {enabled, when, map, onClick}`.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DesktopOptions {
+    enabled: Lenient<bool>,
+    when: Lenient<String>,
+    map: Lenient<Function>,
+    on_click: Lenient<Function>,
+}
+
+/// `namespace`: a string, or `false` for none.
+enum Namespace {
+    Off,
+    Name(String),
+}
+
+impl boundary::FromJs for Namespace {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        match (value.as_bool(), value.as_string()) {
+            (Some(false), _) => Some(Namespace::Off),
+            (_, Some(name)) if name.is_empty() => Some(Namespace::Off),
+            (_, Some(name)) => Some(Namespace::Name(name)),
+            _ => None,
         }
     }
 }
 
-fn port(object: &JsValue, key: &str) -> Result<Option<u16>, OptionError> {
-    match number(object, key)? {
-        None => Ok(None),
-        Some(p) if p >= 1.0 && p <= 65535.0 && p.fract() == 0.0 => Ok(Some(p as u16)),
-        Some(p) => Err((code::CONFIG, format!("Option `{key}` must be a port number between 1 and 65535 (got {}).", js_string(&p.into())))),
+/// `desktopNotifications`: a boolean or an object.
+enum Desktop {
+    Switch(bool),
+    Settings(DesktopOptions),
+}
+
+impl boundary::FromJs for Desktop {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        match value.as_bool() {
+            Some(on) => Some(Desktop::Switch(on)),
+            None => Section::from_js(value).map(|Section(settings)| Desktop::Settings(settings)),
+        }
     }
 }
 
-fn boolean(object: &JsValue, key: &str) -> Result<Option<bool>, OptionError> {
-    match get(object, key) {
-        None => Ok(None),
-        Some(v) => match (v.as_bool(), v.as_string().as_deref()) {
-            (Some(b), _) => Ok(Some(b)),
-            (_, Some("true")) => Ok(Some(true)),
-            (_, Some("false")) => Ok(Some(false)),
-            _ => Err((code::CONFIG, format!("Option `{key}` must be true or false."))),
-        },
+/// How deep [`boundary::snapshot`] copies the options: options -> `auth` -> `auth.headers`.
+const OPTIONS_DEPTH: u8 = 3;
+
+fn refuse(message: String) -> OptionError {
+    (code::CONFIG, message)
+}
+
+fn text(field: Lenient<String>, path: &str) -> Result<Option<String>, OptionError> {
+    field.or_refuse(|_| refuse(format!("Option `{path}` must be a string.")))
+}
+
+fn flag(field: Lenient<bool>, path: &str) -> Result<Option<bool>, OptionError> {
+    field.or_refuse(|_| refuse(format!("Option `{path}` must be true or false.")))
+}
+
+fn function(field: Lenient<Function>, path: &str) -> Result<Option<Function>, OptionError> {
+    field.or_refuse(|_| refuse(format!("Option `{path}` must be a function.")))
+}
+
+fn number(field: Lenient<Number>, path: &str) -> Result<Option<f64>, OptionError> {
+    let bad = |v: &JsValue| refuse(format!("Option `{path}` must be a non-negative number (got '{}').", js_string(v)));
+    match field {
+        Lenient::Valid(Number(n)) if !(n.is_finite() && n >= 0.0) => Err(bad(&n.into())),
+        other => Ok(other.or_refuse(bad)?.map(|Number(n)| n)),
     }
 }
 
-fn function(object: &JsValue, key: &str) -> Result<Option<Function>, OptionError> {
-    match get(object, key) {
-        None => Ok(None),
-        Some(v) => v.dyn_into::<Function>().map(Some).map_err(|_| (code::CONFIG, format!("Option `{key}` must be a function."))),
+fn ms(field: Lenient<Number>, path: &str, into: &mut u64) -> Result<(), OptionError> {
+    if let Some(ms) = number(field, path)? {
+        *into = ms as u64;
     }
+    Ok(())
+}
+
+fn port(field: Lenient<Number>, path: &str, into: &mut u16) -> Result<(), OptionError> {
+    match number(field, path)? {
+        None => {}
+        Some(p) if (1.0..=65535.0).contains(&p) && p.fract() == 0.0 => *into = p as u16,
+        Some(p) => return Err(refuse(format!("Option `{path}` must be a port number between 1 and 65535 (got {}).", js_string(&p.into())))),
+    }
+    Ok(())
 }
 
 /// String entries of an object option (`auth.headers`, `auth.params`).
-fn string_map(object: Option<JsValue>, what: &str) -> Result<Vec<(String, String)>, OptionError> {
-    let Some(object) = object else { return Ok(Vec::new()) };
-    if !object.is_object() {
-        return Err((code::CONFIG, format!("Option `{what}` must be an object.")));
-    }
-    let mut out = Vec::new();
-    let entries = crate::web::payload::object_entries(&object).ok_or_else(|| (code::CONFIG, format!("Option `{what}` cannot be read (a getter or Proxy threw).")))?;
-    for pair in entries.iter() {
-        let pair: js_sys::Array = pair.unchecked_into();
-        let key = pair.get(0).as_string().unwrap_or_default();
-        let value = pair.get(1);
-        let value = if value.as_string().is_some() || value.as_f64().is_some() || value.as_bool().is_some() { Some(js_string(&value)) } else { None };
-        match value {
-            Some(value) => out.push((key, value)),
-            None => return Err((code::CONFIG, format!("`{what}.{key}` must be a string."))),
-        }
-    }
-    Ok(out)
+fn string_map(field: Lenient<Entries<Scalar>>, path: &str) -> Result<Vec<(String, String)>, OptionError> {
+    let Some(Entries(entries)) = field.or_refuse(|_| refuse(format!("Option `{path}` must be an object.")))? else { return Ok(Vec::new()) };
+    entries
+        .into_iter()
+        .map(|(key, value)| match value {
+            Lenient::Valid(Scalar(value)) => Ok((key, value)),
+            _ => Err(refuse(format!("`{path}.{key}` must be a string."))),
+        })
+        .collect()
+}
+
+fn section<T: Default>(field: Lenient<Section<T>>, path: &str) -> Result<T, OptionError> {
+    Ok(field.or_refuse(|_| refuse(format!("Option `{path}` must be an object.")))?.map_or_else(T::default, |Section(t)| t))
 }
 
 fn config_error(error: ConfigError) -> OptionError {
@@ -116,116 +204,108 @@ fn config_error(error: ConfigError) -> OptionError {
 /// Reads and validates the options object.
 pub fn read(options: &JsValue, page_is_https: bool) -> Result<EchoConfig, OptionError> {
     if !options.is_object() {
-        return Err((code::CONFIG, "new Echo(options) needs an options object with at least `broadcaster` and `key`.".into()));
+        return Err(refuse("new Echo(options) needs an options object with at least `broadcaster` and `key`.".into()));
     }
-    match text(options, "broadcaster")?.as_deref() {
-        None | Some("reverb") | Some("pusher") => {}
+    let o: EchoOptions = boundary::read(options, OPTIONS_DEPTH)
+        .ok_or_else(|| refuse("new Echo(options) cannot be read: a getter or Proxy on the options threw. Pass a plain object.".into()))?;
+    let broadcaster = text(o.broadcaster, "broadcaster")?;
+    let (never_connect, ably) = match broadcaster.as_deref() {
+        None | Some("reverb") | Some("pusher") => (false, false),
+        Some("ably") => (false, true),
+        Some("null") => (true, false),
         Some(other) => {
-            return Err((code::CONFIG, format!("Broadcaster '{other}' is not supported by echo-wasm: use 'reverb' or 'pusher' (any Pusher protocol 7 server).")))
+            return Err(refuse(format!(
+                "Broadcaster '{other}' is not supported by echo-wasm: use 'reverb' or 'pusher' (any Pusher protocol 7 server), 'ably' (its Pusher adapter) or 'null' (no connection)."
+            )))
         }
-    }
-    let mut engine = Options::new(text(options, "key")?.unwrap_or_default());
-    engine.cluster = text(options, "cluster")?.filter(|c| !c.is_empty());
+    };
+    let mut engine = Options::new(text(o.key, "key")?.unwrap_or_default());
+    engine.never_connect = never_connect;
+    // laravel-echo 2.5.0 runs 'ably' as its Pusher connector with `cluster: ''`.
+    let cluster = text(o.cluster, "cluster")?;
+    engine.cluster = cluster.filter(|c| !c.is_empty() && !ably);
     engine.page_is_https = page_is_https;
-    let hosts = match get(options, "wsHosts") {
-        Some(list) if js_sys::Array::is_array(&list) => {
-            let list: js_sys::Array = list.unchecked_into();
-            list.iter().map(|h| h.as_string().ok_or((code::CONFIG, "`wsHosts` must be an array of host names.".to_string()))).collect::<Result<Vec<_>, _>>()?
-        }
-        Some(_) => return Err((code::CONFIG, "`wsHosts` must be an array of host names.".into())),
+    let bad_hosts = || refuse("`wsHosts` must be an array of host names.".into());
+    let hosts = match o.ws_hosts.or_refuse(|_| bad_hosts())? {
+        Some(list) => list.iter().map(|h| h.as_string().ok_or_else(bad_hosts)).collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
-    engine.hosts = if hosts.is_empty() { text(options, "wsHost")?.filter(|h| !h.is_empty()).into_iter().collect() } else { hosts };
-    if let Some(p) = port(options, "wsPort")? {
-        engine.ws_port = p;
-    }
-    if let Some(p) = port(options, "wssPort")? {
-        engine.wss_port = p;
-    }
-    engine.ws_path = text(options, "wsPath")?.unwrap_or_default();
-    engine.force_tls = boolean(options, "forceTLS")?;
-    if let Some(list) = get(options, "enabledTransports") {
-        let ok = js_sys::Array::is_array(&list) && js_sys::Array::from(&list).iter().any(|t| matches!(t.as_string().as_deref(), Some("ws") | Some("wss")));
-        if !ok {
-            return Err((code::CONFIG, "`enabledTransports` must include 'ws' or 'wss': echo-wasm connects over WebSocket only.".into()));
+    let ws_host = text(o.ws_host, "wsHost")?;
+    engine.hosts = if hosts.is_empty() { ws_host.filter(|h| !h.is_empty()).into_iter().collect() } else { hosts };
+    port(o.ws_port, "wsPort", &mut engine.ws_port)?;
+    port(o.wss_port, "wssPort", &mut engine.wss_port)?;
+    engine.ws_path = text(o.ws_path, "wsPath")?.unwrap_or_default();
+    engine.force_tls = flag(o.force_tls, "forceTLS")?;
+    let no_websocket = || refuse("`enabledTransports` must include 'ws' or 'wss': echo-wasm connects over WebSocket only.".into());
+    if let Some(list) = o.enabled_transports.or_refuse(|_| no_websocket())? {
+        if !list.iter().any(|t| matches!(t.as_string().as_deref(), Some("ws") | Some("wss"))) {
+            return Err(no_websocket());
         }
     }
-    if let Some(ms) = number(options, "activityTimeout")? {
-        engine.activity_timeout_ms = ms as u64;
-    }
-    if let Some(ms) = number(options, "pongTimeout")? {
-        engine.pong_timeout_ms = ms as u64;
-    }
-    if let Some(ms) = number(options, "unavailableTimeout")? {
-        engine.unavailable_timeout_ms = ms as u64;
-    }
-    if let Some(ms) = number(options, "authTimeout")? {
-        engine.auth_timeout_ms = ms as u64;
-    }
-    if let Some(reconnect) = get(options, "reconnect") {
-        if let Some(ms) = number(&reconnect, "firstMs")? {
-            engine.reconnect.first_ms = ms as u64;
-        }
-        if let Some(ms) = number(&reconnect, "baseMs")? {
-            engine.reconnect.base_ms = ms as u64;
-        }
-        if let Some(ms) = number(&reconnect, "maxMs")? {
-            engine.reconnect.max_ms = ms as u64;
-        }
+    ms(o.activity_timeout, "activityTimeout", &mut engine.activity_timeout_ms)?;
+    ms(o.pong_timeout, "pongTimeout", &mut engine.pong_timeout_ms)?;
+    ms(o.unavailable_timeout, "unavailableTimeout", &mut engine.unavailable_timeout_ms)?;
+    ms(o.auth_timeout, "authTimeout", &mut engine.auth_timeout_ms)?;
+    if let Some(Section(reconnect)) = o.reconnect.or_refuse(|_| refuse("Option `reconnect` must be an object ({firstMs, baseMs, maxMs}).".into()))? {
+        ms(reconnect.first_ms, "reconnect.firstMs", &mut engine.reconnect.first_ms)?;
+        ms(reconnect.base_ms, "reconnect.baseMs", &mut engine.reconnect.base_ms)?;
+        ms(reconnect.max_ms, "reconnect.maxMs", &mut engine.reconnect.max_ms)?;
         if engine.reconnect.max_ms < engine.reconnect.base_ms {
-            return Err((code::CONFIG, "`reconnect.maxMs` must be at least `reconnect.baseMs`.".into()));
+            return Err(refuse("`reconnect.maxMs` must be at least `reconnect.baseMs`.".into()));
         }
     }
-    if let Some(n) = number(options, "maxChannelNameLength")? {
+    if let Some(n) = number(o.max_channel_name_length, "maxChannelNameLength")? {
         engine.max_channel_name_len = n as usize;
     }
-    engine.validate().map_err(config_error)?;
+    if ably && engine.hosts.is_empty() {
+        return Err(refuse(
+            "Broadcaster 'ably' ignores `cluster` (as laravel-echo does): pass `wsHost` (Ably's Pusher adapter, e.g. 'realtime-pusher.ably.io') to new Echo().".into(),
+        ));
+    }
+    if !never_connect {
+        engine.validate().map_err(config_error)?;
+    }
 
-    let auth_option = get(options, "auth");
-    let user_option = get(options, "userAuthentication");
+    let auth_option = section(o.auth, "auth")?;
+    let user_option = section(o.user_authentication, "userAuthentication")?;
     let auth = AuthConfig {
-        endpoint: text(options, "authEndpoint")?.unwrap_or_else(|| "/broadcasting/auth".into()),
-        params: string_map(auth_option.as_ref().and_then(|a| get(a, "params")), "auth.params")?,
-        headers: string_map(auth_option.as_ref().and_then(|a| get(a, "headers")), "auth.headers")?,
-        user_endpoint: user_option.as_ref().map(|u| text(u, "endpoint")).transpose()?.flatten().unwrap_or_else(|| "/broadcasting/user-auth".into()),
-        user_headers: string_map(user_option.as_ref().and_then(|u| get(u, "headers")), "userAuthentication.headers")?,
-        csrf_token: text(options, "csrfToken")?,
-        bearer_token: text(options, "bearerToken")?,
-        headers_provider: function(options, "headersProvider")?,
-        authorizer: function(options, "authorizer")?,
+        endpoint: text(o.auth_endpoint, "authEndpoint")?.unwrap_or_else(|| "/broadcasting/auth".into()),
+        params: string_map(auth_option.params, "auth.params")?,
+        headers: string_map(auth_option.headers, "auth.headers")?,
+        user_endpoint: text(user_option.endpoint, "userAuthentication.endpoint")?.unwrap_or_else(|| "/broadcasting/user-auth".into()),
+        user_headers: string_map(user_option.headers, "userAuthentication.headers")?,
+        csrf_token: text(o.csrf_token, "csrfToken")?,
+        bearer_token: text(o.bearer_token, "bearerToken")?,
+        headers_provider: function(o.headers_provider, "headersProvider")?,
+        authorizer: function(o.authorizer, "authorizer")?,
         options_object: options.clone(),
         timeout_ms: engine.auth_timeout_ms.min(u32::MAX as u64) as u32,
     };
-    let namespace = match get(options, "namespace") {
+    let namespace = match o.namespace.or_refuse(|_| refuse("`namespace` must be a string or false.".into()))? {
         None => Some("App.Events".to_owned()),
-        Some(v) if v.as_bool() == Some(false) => None,
-        Some(v) => match v.as_string() {
-            Some(s) if s.is_empty() => None,
-            Some(s) => Some(s),
-            None => return Err((code::CONFIG, "`namespace` must be a string or false.".into())),
-        },
+        Some(Namespace::Off) => None,
+        Some(Namespace::Name(name)) => Some(name),
     };
-    let desktop = match get(options, "desktopNotifications") {
+    let desktop = match o.desktop_notifications.or_refuse(|_| refuse("`desktopNotifications` must be an object or a boolean.".into()))? {
         None => DesktopConfig::default(),
-        Some(v) if v.as_bool().is_some() => DesktopConfig { enabled: v.as_bool() == Some(true), only_when_hidden: true, ..Default::default() },
-        Some(v) if v.is_object() => DesktopConfig {
-            enabled: boolean(&v, "enabled")?.unwrap_or(true),
-            only_when_hidden: match text(&v, "when")?.as_deref() {
+        Some(Desktop::Switch(enabled)) => DesktopConfig { enabled, only_when_hidden: true, ..Default::default() },
+        Some(Desktop::Settings(d)) => DesktopConfig {
+            enabled: flag(d.enabled, "desktopNotifications.enabled")?.unwrap_or(true),
+            only_when_hidden: match text(d.when, "desktopNotifications.when")?.as_deref() {
                 None | Some("hidden") => true,
                 Some("always") => false,
-                Some(other) => return Err((code::CONFIG, format!("`desktopNotifications.when` must be 'hidden' or 'always' (got '{other}')."))),
+                Some(other) => return Err(refuse(format!("`desktopNotifications.when` must be 'hidden' or 'always' (got '{other}')."))),
             },
-            map: function(&v, "map")?,
-            on_click: function(&v, "onClick")?,
+            map: function(d.map, "desktopNotifications.map")?,
+            on_click: function(d.on_click, "desktopNotifications.onClick")?,
         },
-        Some(_) => return Err((code::CONFIG, "`desktopNotifications` must be an object or a boolean.".into())),
     };
     Ok(EchoConfig {
         engine,
         desktop,
         auth,
         namespace,
-        without_interceptors: boolean(options, "withoutInterceptors")?.unwrap_or(false),
-        debug: boolean(options, "debug")?.unwrap_or(false),
+        without_interceptors: flag(o.without_interceptors, "withoutInterceptors")?.unwrap_or(false),
+        debug: flag(o.debug, "debug")?.unwrap_or(false),
     })
 }

@@ -153,9 +153,12 @@ impl Link {
         }
     }
 
-    /// Command: start connecting (no-op when already connecting or connected). The one
-    /// place a connection starts.
+    /// Command: start connecting (no-op when already connecting or connected, and always with
+    /// [`Options::never_connect`], the `null` broadcaster). The one place a connection starts.
     pub(super) fn connect<P>(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis) -> Result<(), ConfigError> {
+        if options.never_connect {
+            return Ok(());
+        }
         if let Err(error) = options.validate() {
             // Invalid options: `failed`, nothing retried; the caller reports the error.
             if self.state.can_become(ConnectionState::Failed) {

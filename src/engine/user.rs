@@ -199,6 +199,10 @@ impl User {
             kind if !kind.allows_client_events() => return Err(ClientEventError::PublicChannel(channel.to_owned())),
             _ => {}
         }
+        if options.never_connect {
+            // The `null` broadcaster: a valid whisper is accepted and goes nowhere (laravel-echo).
+            return Ok(());
+        }
         if !connected {
             return Err(ClientEventError::NotConnected);
         }

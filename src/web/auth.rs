@@ -14,14 +14,16 @@
 //! authorizer's callback settles once (later calls are ignored, see [`super::callback`]),
 //! and a promise that never settles is given up after the auth timeout, so the task ends.
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
 
+use super::boundary::{self, JsonText, Lenient};
 use super::callback;
 use super::payload::json_parse;
+use serde::Deserialize;
 use crate::engine::{AuthOutcome, Authorization, UserAuthOutcome};
 use crate::error::AuthFailure;
 
@@ -76,14 +78,9 @@ pub async fn authenticate_user(config: &AuthConfig, socket_id: &str) -> UserAuth
     let body = form(&[("socket_id", socket_id)]);
     match post_with_retry(config, &config.user_endpoint, &config.user_headers, &body).await {
         Ok((status, value)) => {
-            let auth = value.get_text("auth");
-            let user_data = match Reflect::get(&value, &"user_data".into()) {
-                Ok(v) if v.is_string() => v.as_string(),
-                Ok(v) if v.is_object() => js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()),
-                _ => None,
-            };
-            match (auth, user_data) {
-                (Some(auth), Some(user_data)) => UserAuthOutcome::Granted { auth, user_data },
+            let reply: UserAuthReply = boundary::read(&value, REPLY_DEPTH).unwrap_or_default();
+            match (reply.auth.ok(), reply.user_data.ok()) {
+                (Some(auth), Some(JsonText(user_data))) => UserAuthOutcome::Granted { auth, user_data },
                 _ => UserAuthOutcome::Failed(AuthFailure::InvalidResponse { status, detail: "expected JSON with `auth` and `user_data`".into() }),
             }
         }
@@ -91,30 +88,41 @@ pub async fn authenticate_user(config: &AuthConfig, socket_id: &str) -> UserAuth
     }
 }
 
-trait GetText {
-    fn get_text(&self, key: &str) -> Option<String>;
+/// How deep [`boundary::snapshot`] copies a reply: its own fields only (`channel_data` as an
+/// object is kept and stringified).
+const REPLY_DEPTH: u8 = 1;
+
+/// `/broadcasting/auth`'s JSON, or what a custom authorizer's callback passed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChannelAuthReply {
+    auth: Lenient<String>,
+    channel_data: Lenient<JsonText>,
+    shared_secret: Lenient<String>,
 }
 
-impl GetText for JsValue {
-    fn get_text(&self, key: &str) -> Option<String> {
-        if !self.is_object() {
-            return None;
-        }
-        Reflect::get(self, &JsValue::from_str(key)).ok().and_then(|v| v.as_string())
-    }
+/// `/broadcasting/user-auth`'s JSON.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserAuthReply {
+    auth: Lenient<String>,
+    user_data: Lenient<JsonText>,
+}
+
+/// Laravel's error JSON (`{"message": ...}`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorReply {
+    message: Lenient<String>,
 }
 
 fn parse_channel_auth(status: u16, value: &JsValue) -> AuthOutcome {
-    let Some(auth) = value.get_text("auth").filter(|a| !a.is_empty()) else {
+    let reply: ChannelAuthReply = boundary::read(value, REPLY_DEPTH).unwrap_or_default();
+    let Some(auth) = reply.auth.ok().filter(|a| !a.is_empty()) else {
         return AuthOutcome::Failed(AuthFailure::InvalidResponse { status, detail: "no `auth` in the JSON response".into() });
     };
-    let channel_data = match Reflect::get(value, &"channel_data".into()) {
-        Ok(v) if v.is_string() => v.as_string(),
-        Ok(v) if v.is_object() => js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()),
-        _ => None,
-    };
-    let shared_secret = value.get_text("shared_secret");
-    AuthOutcome::Granted(Authorization { auth, channel_data, shared_secret })
+    let channel_data = reply.channel_data.ok().map(|JsonText(text)| text);
+    AuthOutcome::Granted(Authorization { auth, channel_data, shared_secret: reply.shared_secret.ok() })
 }
 
 /// `k=v&k=v`, percent-encoded.
@@ -169,7 +177,8 @@ async fn post(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], b
     }
     let abort = controller.map(|c| gloo_timers::callback::Timeout::new(config.timeout_ms, move || c.abort()));
     // `fetch` read from the page and called with `catch`: apps and tools wrap it.
-    let fetch = Reflect::get(&window, &"fetch".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    let page: &Page = window.unchecked_ref();
+    let fetch = page.fetch().ok().and_then(|f| f.dyn_into::<Function>().ok());
     let Some(fetch) = fetch else { return Err(AuthFailure::Network("there is no fetch()".into())) };
     let request = fetch.call2(&window, &JsValue::from_str(endpoint), &init).map_err(|e| AuthFailure::Network(describe(&e)))?;
     let result = JsFuture::from(callback::within(&request, config.timeout_ms.saturating_add(1_000))).await;
@@ -189,7 +198,8 @@ async fn post(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], b
     drop(abort);
     let parsed = json_parse(&text).ok();
     if !(200..300).contains(&status) {
-        let body = parsed.as_ref().and_then(|v| v.get_text("message")).unwrap_or_else(|| text.as_string().unwrap_or_default().chars().take(200).collect());
+        let message = parsed.as_ref().and_then(|v| boundary::read::<ErrorReply>(v, REPLY_DEPTH)).and_then(|r| r.message.ok());
+        let body = message.unwrap_or_else(|| text.as_string().unwrap_or_default().chars().take(200).collect());
         return Err(AuthFailure::Http { status, body });
     }
     match parsed {
@@ -208,8 +218,9 @@ fn csrf_token(config: &AuthConfig) -> Option<String> {
         return Some(token.clone());
     }
     let window = web_sys::window()?;
-    let laravel = Reflect::get(&window, &"Laravel".into()).ok().filter(|l| l.is_object());
-    if let Some(token) = laravel.and_then(|l| l.get_text("csrfToken")) {
+    let page: &Page = window.unchecked_ref();
+    let laravel = page.laravel().ok().filter(JsValue::is_object);
+    if let Some(token) = laravel.and_then(|l| boundary::read::<LaravelGlobal>(&l, 1)).and_then(|l| l.csrf_token.ok()) {
         return Some(token);
     }
     let meta = window.document()?.query_selector("meta[name=\"csrf-token\"]").ok()??;
@@ -245,10 +256,10 @@ async fn provided_headers(provider: &Function, timeout_ms: u32) -> Result<Vec<(S
 /// Echo's custom authorizer: `authorizer({name}, options).authorize(socketId, (error, data) => ..)`.
 async fn custom_authorize(authorizer: &Function, options: &JsValue, socket_id: &str, channel: &str, timeout_ms: u32) -> Result<JsValue, AuthFailure> {
     let fail = |e: &JsValue| AuthFailure::Custom(describe(e));
-    let channel_object = js_sys::Object::new();
-    let _ = Reflect::set(&channel_object, &"name".into(), &JsValue::from_str(channel));
+    let channel_object = boundary::write(&ChannelRef { name: channel });
     let handle = authorizer.call2(&JsValue::UNDEFINED, &channel_object, options).map_err(|e| fail(&e))?;
-    let authorize = Reflect::get(&handle, &"authorize".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+    let authorize = if handle.is_object() || handle.is_function() { handle.unchecked_ref::<AuthorizerHandle>().authorize().ok() } else { None };
+    let authorize = authorize.and_then(|f| f.dyn_into::<Function>().ok());
     let Some(authorize) = authorize else {
         return Err(AuthFailure::Custom("authorizer() must return an object with authorize(socketId, callback)".into()));
     };
@@ -267,13 +278,54 @@ async fn custom_authorize(authorizer: &Function, options: &JsValue, socket_id: &
     JsFuture::from(callback::within(&promise, timeout_ms)).await.map_err(|e| if callback::is_deadline_marker(&e) { AuthFailure::Timeout } else { fail(&e) })
 }
 
+/// The channel a custom authorizer gets (`{name}`), as laravel-echo passes it.
+#[derive(serde::Serialize)]
+struct ChannelRef<'a> {
+    name: &'a str,
+}
+
+/// `window.Laravel` (`{csrfToken}`), Laravel's classic page global.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct LaravelGlobal {
+    csrf_token: Lenient<String>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The window, for the page globals read here (a page may define them as throwing getters).
+    type Page;
+    #[wasm_bindgen(method, getter, structural, js_name = Laravel, catch)]
+    fn laravel(this: &Page) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn fetch(this: &Page) -> Result<JsValue, JsValue>;
+    /// A thrown value (an `Error`'s `name` and `message` are own but not enumerable, so they
+    /// are read with getters, not through a snapshot).
+    type Thrown;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn name(this: &Thrown) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn message(this: &Thrown) -> Result<JsValue, JsValue>;
+    /// What `authorizer()` returns.
+    type AuthorizerHandle;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn authorize(this: &AuthorizerHandle) -> Result<JsValue, JsValue>;
+}
+
+fn thrown_field(error: &JsValue, field: fn(&Thrown) -> Result<JsValue, JsValue>) -> Option<String> {
+    if !error.is_object() {
+        return None;
+    }
+    field(error.unchecked_ref()).ok().and_then(|v| v.as_string())
+}
+
 fn is_abort(error: &JsValue) -> bool {
-    Reflect::get(error, &"name".into()).ok().and_then(|n| n.as_string()).as_deref() == Some("AbortError")
+    thrown_field(error, Thrown::name).as_deref() == Some("AbortError")
 }
 
 /// A JS error's message, or its string form.
 pub fn describe(error: &JsValue) -> String {
-    if let Some(message) = error.get_text("message") {
+    if let Some(message) = thrown_field(error, Thrown::message) {
         return message;
     }
     error.as_string().unwrap_or_else(|| super::payload::js_string(error))

@@ -20,9 +20,12 @@
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
 //! - [`notify`]: desktop notifications through the Notification API.
 //! - [`payload`]: `JsValue` as the core's payload type.
+//! - [`boundary`]: serde at the JS boundary: app values in (serde-wasm-bindgen over plain-data
+//!   snapshots, lenient fields), plain objects out (`diagnose()`, members).
 //! - [`callback`]: undo functions and the authorizer callback (callable any number of times).
 
 pub mod auth;
+pub mod boundary;
 pub mod browser;
 pub mod callback;
 pub mod client;

@@ -8,17 +8,21 @@
 //! context, a denied permission or a throwing constructor becomes a [`Skip`] the driver
 //! records as a diagnostic, and the event still reaches its listeners.
 //!
-//! Everything goes through `Reflect` so that a browser without `Notification` cannot trap.
+//! Page APIs are read through getters imported with `catch`, so that a browser without
+//! `Notification` (or a page that replaced it) cannot trap; specs and payloads are read with
+//! serde from snapshots ([`boundary`]).
 //! The checks, `map`, the constructor and `onClick` are all JS (a page may replace
 //! `Notification`): they run through free functions the driver calls with no borrow held;
 //! [`Desktop`] only keeps the config and the shown notifications.
 
 use std::collections::VecDeque;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Reflect};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::boundary::{self, Lenient};
 use crate::error::code;
 
 /// How many shown notifications keep their click handler (older ones lose it).
@@ -71,24 +75,55 @@ impl Skip {
     }
 }
 
-fn global() -> JsValue {
-    js_sys::global().into()
+#[wasm_bindgen]
+extern "C" {
+    /// The global object, for the page APIs read here (a page may replace or remove them, or
+    /// define them as throwing getters: every getter is imported with `catch`).
+    type Global;
+    #[wasm_bindgen(method, getter, structural, js_name = Notification, catch)]
+    fn notification(this: &Global) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, js_name = isSecureContext, catch)]
+    fn is_secure_context(this: &Global) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn navigator(this: &Global) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn document(this: &Global) -> Result<JsValue, JsValue>;
+    /// `navigator`, `navigator.userActivation`, `document` or the `Notification` constructor:
+    /// the one field read from each.
+    type PageObject;
+    #[wasm_bindgen(method, getter, structural, js_name = userActivation, catch)]
+    fn user_activation(this: &PageObject) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, js_name = isActive, catch)]
+    fn is_active(this: &PageObject) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, js_name = visibilityState, catch)]
+    fn visibility_state(this: &PageObject) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn permission(this: &PageObject) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, js_name = requestPermission, catch)]
+    fn request_permission(this: &PageObject) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn close(this: &PageObject) -> Result<JsValue, JsValue>;
 }
 
-fn get(target: &JsValue, key: &str) -> JsValue {
+fn global() -> Global {
+    js_sys::global().unchecked_into()
+}
+
+/// `getter(target)` when `target` is an object or function, else `undefined`.
+fn read(target: &JsValue, getter: fn(&PageObject) -> Result<JsValue, JsValue>) -> JsValue {
     if !target.is_object() && !target.is_function() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    getter(target.unchecked_ref()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// The `Notification` constructor, or why there is none.
 fn constructor() -> Result<Function, &'static str> {
-    let ctor = get(&global(), "Notification");
+    let ctor = global().notification().unwrap_or(JsValue::UNDEFINED);
     let Some(ctor) = ctor.dyn_ref::<Function>() else {
         return Err("this browser has no Notification API");
     };
-    if get(&global(), "isSecureContext").as_bool() == Some(false) {
+    if global().is_secure_context().ok().and_then(|v| v.as_bool()) == Some(false) {
         return Err("the page is not a secure context (HTTPS is needed in production; localhost is exempt)");
     }
     Ok(ctor.clone())
@@ -98,7 +133,7 @@ fn constructor() -> Result<Function, &'static str> {
 pub fn permission() -> &'static str {
     match constructor() {
         Err(_) => "unsupported",
-        Ok(ctor) => match get(&ctor, "permission").as_string().as_deref() {
+        Ok(ctor) => match read(&ctor, PageObject::permission).as_string().as_deref() {
             Some("granted") => "granted",
             Some("denied") => "denied",
             Some(_) => "default",
@@ -115,14 +150,14 @@ pub fn unsupported_reason() -> Option<&'static str> {
 /// Whether the page currently has a user gesture (`navigator.userActivation.isActive`);
 /// `None` where the browser does not say.
 pub fn has_user_gesture() -> Option<bool> {
-    let activation = get(&get(&global(), "navigator"), "userActivation");
-    get(&activation, "isActive").as_bool()
+    let navigator = global().navigator().unwrap_or(JsValue::UNDEFINED);
+    read(&read(&navigator, PageObject::user_activation), PageObject::is_active).as_bool()
 }
 
 /// `Notification.requestPermission()`'s promise.
 pub fn request_permission() -> Result<js_sys::Promise, String> {
     let ctor = constructor().map_err(str::to_owned)?;
-    let request = get(&ctor, "requestPermission");
+    let request = read(&ctor, PageObject::request_permission);
     let request = request.dyn_ref::<Function>().ok_or("Notification.requestPermission is missing")?;
     let result = request.call0(&ctor).map_err(|e| super::auth::describe(&e))?;
     Ok(js_sys::Promise::resolve(&result))
@@ -179,13 +214,14 @@ impl Desktop {
 /// Checks everything but the mapping: visibility, API, permission.
 pub fn precheck(config: &DesktopConfig) -> Result<Function, Skip> {
     if config.only_when_hidden {
-        let state = get(&get(&global(), "document"), "visibilityState");
+        let document = global().document().unwrap_or(JsValue::UNDEFINED);
+        let state = read(&document, PageObject::visibility_state);
         if state.as_string().as_deref() == Some("visible") {
             return Err(Skip::Visible);
         }
     }
     let ctor = constructor().map_err(Skip::Unsupported)?;
-    match get(&ctor, "permission").as_string().as_deref() {
+    match read(&ctor, PageObject::permission).as_string().as_deref() {
         Some("granted") => Ok(ctor),
         Some("denied") => Err(Skip::NoPermission("denied")),
         _ => Err(Skip::NoPermission("default")),
@@ -195,17 +231,9 @@ pub fn precheck(config: &DesktopConfig) -> Result<Function, Skip> {
 /// Shows `spec` (`{title, body, icon, tag, data}`) for `payload` with constructor `ctor`.
 /// A click calls `on_click(payload)`; what it throws goes to `on_click_threw`.
 pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option<Function>, on_click_threw: impl Fn(&JsValue) + 'static) -> Result<Shown, Skip> {
-    let title = text(&get(spec, "title")).unwrap_or_default();
-    let options = Object::new();
-    for key in ["body", "icon", "tag"] {
-        if let Some(value) = text(&get(spec, key)) {
-            let _ = Reflect::set(&options, &key.into(), &value.into());
-        }
-    }
-    let data = get(spec, "data");
-    if !data.is_undefined() {
-        let _ = Reflect::set(&options, &"data".into(), &data);
-    }
+    let spec: Spec = boundary::read(spec, 1).unwrap_or_default();
+    let options = boundary::write(&NotificationOptions { body: spec.body.ok(), icon: spec.icon.ok(), tag: spec.tag.ok(), data: &spec.data });
+    let title = spec.title.ok().unwrap_or_default();
     let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::auth::describe(&e)))?;
     let target = notification.clone();
     let payload = payload.clone();
@@ -219,7 +247,7 @@ pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option
                 on_click_threw(&thrown);
             }
         }
-        if let Some(close) = get(&target, "close").dyn_ref::<Function>() {
+        if let Some(close) = read(&target, PageObject::close).dyn_ref::<Function>() {
             let _ = close.call0(&target);
         }
     });
@@ -227,28 +255,70 @@ pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option
     Ok(Shown { notification, _on_click: handler })
 }
 
-/// A string or number as plain text (anything else: none).
-fn text(value: &JsValue) -> Option<String> {
-    value.as_string().or_else(|| value.as_f64().map(|_| super::payload::js_string(value)))
+/// A notification spec: what `map` returns, or [`default_spec`] (`{title, body, icon, tag,
+/// data}`; strings or numbers, anything else is left out).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Spec {
+    title: Lenient<String>,
+    body: Lenient<String>,
+    icon: Lenient<String>,
+    tag: Lenient<String>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    data: JsValue,
+}
+
+/// The `Notification` constructor's options.
+#[derive(Serialize)]
+struct NotificationOptions<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icon: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(skip_serializing_if = "JsValue::is_undefined", serialize_with = "as_js_value")]
+    data: &'a JsValue,
+}
+
+/// The fields [`default_spec`] takes from a payload.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PayloadSummary {
+    title: Lenient<String>,
+    subject: Lenient<String>,
+    #[serde(rename = "type")]
+    kind: Lenient<String>,
+    message: Lenient<String>,
+    body: Lenient<String>,
+    id: Lenient<String>,
+}
+
+/// What [`default_spec`] builds.
+#[derive(Serialize)]
+struct DefaultSpec<'a> {
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(serialize_with = "as_js_value")]
+    data: &'a JsValue,
+}
+
+/// A JS value passed through unchanged.
+fn as_js_value<S: serde::Serializer>(value: &&JsValue, serializer: S) -> Result<S::Ok, S::Error> {
+    serde_wasm_bindgen::preserve::serialize(*value, serializer)
 }
 
 /// The default mapping: title from `title` / `subject` / the notification type's last
 /// segment (for events: the event name), body from `message` / `body`, tag from the `id`.
 pub fn default_spec(payload: &JsValue, event: &str, is_notification: bool) -> JsValue {
-    let spec = Object::new();
-    let pick = |keys: &[&str]| keys.iter().find_map(|k| text(&get(payload, k)));
-    let title = pick(&["title", "subject"]).unwrap_or_else(|| match text(&get(payload, "type")).filter(|_| is_notification) {
+    let fields: PayloadSummary = boundary::read(payload, 1).unwrap_or_default();
+    let title = fields.title.ok().or(fields.subject.ok()).unwrap_or_else(|| match fields.kind.ok().filter(|_| is_notification) {
         Some(kind) => kind.rsplit('\\').next().unwrap_or(&kind).to_owned(),
         None => event.to_owned(),
     });
-    let _ = Reflect::set(&spec, &"title".into(), &title.into());
-    if let Some(body) = pick(&["message", "body"]) {
-        let _ = Reflect::set(&spec, &"body".into(), &body.into());
-    }
-    if let Some(id) = text(&get(payload, "id")) {
-        let tag = if is_notification { id } else { format!("{event}:{id}") };
-        let _ = Reflect::set(&spec, &"tag".into(), &tag.into());
-    }
-    let _ = Reflect::set(&spec, &"data".into(), payload);
-    spec.into()
+    let tag = fields.id.ok().map(|id| if is_notification { id } else { format!("{event}:{id}") });
+    boundary::write(&DefaultSpec { title, body: fields.message.ok().or(fields.body.ok()), tag, data: payload })
 }

@@ -59,3 +59,8 @@ console.log(count, id, init);
 
 // @ts-expect-error: encrypted channels have no whisper
 window.Echo.encryptedPrivate('tenant.1.payroll').whisper('x', {});
+
+// laravel-echo's other broadcaster names that need no new transport.
+const forTests = new Echo({ broadcaster: 'null', key: '' });
+forTests.channel('orders').listen('.created', () => {}).stopListening('.created');
+new Echo({ broadcaster: 'ably', key: 'appid.keyid', wsHost: 'realtime-pusher.ably.io' }).disconnect();
