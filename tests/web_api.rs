@@ -66,6 +66,7 @@ async fn stop_listening_removes_only_that_listener() {
 
 #[wasm_bindgen_test]
 async fn event_names_get_the_namespace_unless_they_start_with_a_dot() {
+    // laravel-echo's formatter: `OrderShipped` is `App\Events\OrderShipped` on the wire.
     let echo = Guard(client(&[]));
     let name = unique("api.namespace");
     let channel = call(&echo.0, "channel", &[name.as_str().into()]);
@@ -74,7 +75,7 @@ async fn event_names_get_the_namespace_unless_they_start_with_a_dot() {
     call(&channel, "listen", &["OrderShipped".into(), namespaced]);
     call(&channel, "listen", &[".OrderShipped".into(), raw]);
     wait_until("subscribed", 10_000, || state(&channel) == "subscribed").await;
-    trigger(&name, "App.Events.OrderShipped").await;
+    trigger(&name, r"App\\Events\\OrderShipped").await;
     trigger(&name, "OrderShipped").await;
     wait_until("both events", 5_000, || namespaced_log.borrow().len() == 1 && raw_log.borrow().len() == 1).await;
     sleep(200).await;

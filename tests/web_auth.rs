@@ -176,8 +176,8 @@ async fn a_401_asks_headers_provider_again_and_retries_once() {
 async fn a_419_retries_once_through_headers_provider() {
     let name = unique("tenant.1.auth-419");
     fault(&format!("private-{name}"), "419", 1, None).await;
-    let provider = js("", "return () => ({ Authorization: 'Bearer token-user-1' })");
-    let echo = Guard(client(&[("headersProvider", provider.into())]));
+    let provider = js("", "return () => ({ Authorization: 'Bearer token-user-1' })").call0(&JsValue::NULL).expect("provider");
+    let echo = Guard(client(&[("headersProvider", provider)]));
     let (channel, log) = subscribe(&echo.0, &name, 2).await;
     clear_fault(&format!("private-{name}")).await;
     let seen: Vec<(Option<f64>, Option<String>)> = log.iter().map(|e| (field(e, "status").as_f64(), field(e, "fault").as_string())).collect();
