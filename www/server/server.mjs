@@ -132,6 +132,9 @@ function takeFault(channel) {
 }
 
 const authLog = [];
+// A header the browser tests may send (auth.headers) to see it arrive; CORS allows it only
+// with the test routes on.
+const TEST_HEADER = 'x-echo-test';
 function logAuth(entry) {
   authLog.push({ at: new Date().toISOString(), ...entry });
   if (authLog.length > 200) authLog.shift();
@@ -143,7 +146,7 @@ const redact = (value) => `sha256:${crypto.createHash('sha256').update(String(va
 function headerSubset(req) {
   const h = {};
   for (const k of ['authorization', 'x-csrf-token', 'x-socket-id', 'x-requested-with',
-    'content-type', 'accept', 'origin']) if (req.headers[k] !== undefined) h[k] = req.headers[k];
+    'content-type', 'accept', 'origin', TEST_HEADER]) if (req.headers[k] !== undefined) h[k] = req.headers[k];
   if (h.authorization !== undefined) {
     const m = /^(\S+)\s+(.*)$/.exec(h.authorization);
     h.authorization = m ? `${m[1]} ${redact(m[2])}` : redact(h.authorization);
@@ -219,7 +222,8 @@ function cors(req, res) {
   if (req.method === 'OPTIONS') {
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers',
-      'Authorization, Content-Type, X-CSRF-TOKEN, X-Socket-ID, X-Requested-With, Accept');
+      'Authorization, Content-Type, X-CSRF-TOKEN, X-Socket-ID, X-Requested-With, Accept' +
+      (cfg.testRoutes ? ', X-Echo-Test' : ''));
     res.setHeader('Access-Control-Max-Age', '600');
   }
 }
@@ -269,7 +273,9 @@ async function broadcastingAuth(req, res, kind) {
   const socketId = String(body.socket_id || '');
   const channel = kind === 'user' ? '#user-auth' : String(body.channel_name || '');
   const who = authenticate(req);
-  const entry = { kind, channel, socket_id: socketId, auth_style: who.style, headers: headerSubset(req) };
+  // `params`: the form fields besides socket_id and channel_name (Echo's auth.params).
+  const { socket_id: _s, channel_name: _c, ...params } = body;
+  const entry = { kind, channel, socket_id: socketId, auth_style: who.style, headers: headerSubset(req), params };
   const finish = (status, payload, raw) => {
     logAuth({ ...entry, status, fault: entry.fault || null });
     if (raw !== undefined) {
@@ -365,6 +371,7 @@ async function testRoute(req, res, pathname, url) {
     return send(res, 200, { ok: true });
   }
   if (route === 'GET /test/auth-log') return send(res, 200, authLog);
+  if (route === 'GET /test/ws-log') return send(res, 200, wsLog.get(url.searchParams.get('tag')) || []);
   if (route === 'GET /test/channels') return proxyGet(res, '/channels', Object.fromEntries(url.searchParams));
   let m;
   if (req.method === 'GET' && (m = /^\/test\/channel\/([^/]+)(\/users)?$/.exec(pathname))) {
@@ -585,6 +592,52 @@ async function handle(req, res) {
   return sendError(res, 404);
 }
 
+// ---- scripted WebSocket endpoint (test routes only) ---------------------------------------
+// ws://backend/test/ws/<tag>/<script>/app/<key>: a stand-in Pusher server for what Sockudo does
+// not do on demand (close codes, silence, odd frames). The browser tests point `wsPath` at
+// /test/ws/<tag>/<script>. Scripts, after `pusher:connection_established` (activity_timeout
+// <s>, default 120):
+//   close-<code>   close with <code> at once
+//   live-<s>       stay open and answer pusher:ping with pusher:pong
+//   mute-<s>       stay open and answer nothing
+//   ping           send one pusher:ping
+//   binary         send a binary frame
+//   garbage        send a text frame that is not JSON
+// Every connection, received frame and close is logged under <tag> (GET /test/ws-log?tag=).
+const WS_PATH = /^\/test\/ws\/([A-Za-z0-9_.-]{1,64})\/(close-\d{4}|live-\d{1,3}|mute-\d{1,3}|ping|binary|garbage)\/app\/[^/]+$/;
+const wsLog = new Map(); // tag -> [{at, conn, type: 'open'|'frame'|'close', event?, code?}]
+let wsConnections = 0;
+function wsRecord(tag, entry) {
+  if (!wsLog.has(tag)) {
+    wsLog.set(tag, []);
+    if (wsLog.size > 200) wsLog.delete(wsLog.keys().next().value);
+  }
+  const log = wsLog.get(tag);
+  log.push({ at: Date.now(), ...entry });
+  if (log.length > 500) log.shift();
+}
+function scriptedSocket(ws, tag, script) {
+  const conn = ++wsConnections;
+  wsRecord(tag, { conn, type: 'open' });
+  const [verb, arg] = script.split('-');
+  const seconds = (verb === 'live' || verb === 'mute') ? Number(arg) : 120;
+  const sendFrame = (event, data) => ws.send(JSON.stringify({ event, data: JSON.stringify(data) }));
+  sendFrame('pusher:connection_established', { socket_id: `${conn}.${conn}`, activity_timeout: seconds });
+  ws.on('message', (raw, binary) => {
+    let event = null;
+    try { event = JSON.parse(binary ? '' : raw.toString()).event ?? null; } catch { /* not JSON */ }
+    wsRecord(tag, { conn, type: 'frame', event });
+    if (event === 'pusher:ping' && verb !== 'mute') sendFrame('pusher:pong', {});
+  });
+  ws.on('close', (code) => wsRecord(tag, { conn, type: 'close', code }));
+  if (verb === 'close') ws.close(Number(arg), 'scripted close');
+  else if (verb === 'ping') sendFrame('pusher:ping', {});
+  else if (verb === 'binary') ws.send(Buffer.from([1, 2, 3]), { binary: true });
+  else if (verb === 'garbage') ws.send('{not json');
+}
+// `ws` is a dev dependency: loaded only when the test routes are on (scripts/demo runs without).
+const wss = cfg.testRoutes ? new (await import('ws')).WebSocketServer({ noServer: true }) : null;
+
 if (cfg.testRoutes) console.log('backend: /test/* endpoints enabled (ECHO_TEST_ROUTES=1)');
 const server = http.createServer((req, res) => {
   handle(req, res).catch((err) => {
@@ -595,6 +648,11 @@ const server = http.createServer((req, res) => {
       status: err.status, body: err.body, cause: err.error?.message });
     else res.end();
   });
+});
+server.on('upgrade', (req, socket, head) => {
+  const m = wss && hostAllowed(req) ? WS_PATH.exec(new URL(req.url, 'http://localhost').pathname) : null;
+  if (!m) return socket.destroy();
+  wss.handleUpgrade(req, socket, head, (ws) => scriptedSocket(ws, m[1], m[2]));
 });
 server.listen(cfg.port, cfg.host, () => {
   console.log(`backend listening on http://${cfg.host}:${cfg.port} (sockudo ${cfg.pusherHost}:${cfg.pusherPort}, app ${cfg.appId})`);
