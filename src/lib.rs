@@ -7,9 +7,12 @@
 //!
 //! **Core** (pure Rust: no browser, no socket, no clock; tested natively):
 //! - [`engine`]: the protocol engine. Inputs carry the time, commands come from the app,
-//!   outputs are drained by the edge. Submodules: socket life and reconnects
-//!   (`engine/link.rs`), channels and authorization results (`engine/subscriptions.rs`),
-//!   sign-in and whispers (`engine/user.rs`).
+//!   outputs are drained by the edge. It holds three parts, each owning its state with its
+//!   own tests: the link (`engine/link.rs`: socket life, handshake, liveness, reconnects,
+//!   connection state), the subscriptions (`engine/subscriptions.rs`: channels, their
+//!   authorizations, presence, encrypted channels, channel retries) and the user
+//!   (`engine/user.rs`: sign-in, watchlist, client events). `engine/router.rs` is the one
+//!   inbound-frame router; `engine/output.rs` the boundary types the parts share.
 //! - [`reconnect`]: **the reconnect policy** (backoff with full jitter, close-code classes).
 //! - [`connection`]: connection states and Echo's status mapping.
 //! - [`channels`]: channel kinds, name validation, the subscription-state enum.
@@ -18,16 +21,31 @@
 //! - [`protocol`]: frame decoding and encoding.
 //! - [`options`]: options and the socket URL.
 //! - [`event_name`]: Echo's event-name formatter.
-//! - [`listeners`]: **the listener registry** (channel -> event -> listeners).
+//! - [`listeners`]: **the listener registry**, by typed place: channel topics (events,
+//!   lifecycle callbacks, listen-to-all), connection and user tables.
 //! - [`error`]: every error with its code, cause and remedy.
 //! - [`payload`]: the JSON-value trait that keeps JSON parsing out of the core.
 //! - [`time`]: `Millis`, the engine's time unit (a leaf: it imports nothing).
 //!
-//! **Edge** (wasm32 only): `web/driver.rs` runs the one loop between the browser and the
-//! engine; `web/socket.rs` owns the WebSocket, `web/auth.rs` is **the auth request**
-//! (`/broadcasting/auth`), `web/browser.rs` turns page signals into inputs,
-//! `web/notify.rs` shows desktop notifications. `api/` is the Echo-compatible JS facade
-//! (`Echo`, `Channel`, `Connector`, options, `diagnose()`).
+//! **Edge** (wasm32 only, `web/`): `web/client.rs` is the client (the engine and the
+//! browser resources that feed it, listeners, commands); `web/event_loop.rs` runs the one
+//! loop and its timer, `web/effects.rs` performs the engine's outputs, `web/dispatch.rs`
+//! calls JS listeners (`web/desktop.rs` the desktop hook), `web/diagnostics.rs` keeps the
+//! error history. `web/socket.rs` owns the WebSocket, `web/auth.rs` is **the auth request**
+//! (`/broadcasting/auth`; `web/auth_reply.rs` reads the answers), `web/browser.rs` turns
+//! page signals into inputs, `web/notify.rs` shows desktop notifications
+//! (`web/notify_spec.rs` says what they show), `web/boundary.rs` is serde at the JS
+//! boundary (serde-wasm-bindgen). Leaves: `web/input.rs` (inputs and the sink socket and page
+//! signals feed), `web/clock.rs`, `web/js.rs`, `web/thrown.rs`, `web/handles.rs`,
+//! `web/error_object.rs`, `web/payload.rs`, `web/callback.rs`.
+//!
+//! **Facade** (wasm32 only, `api/`): the Echo-compatible JS API: `Echo` (`api/mod.rs`),
+//! `api/channel.rs` (the JS `Channel`), `api/connector.rs`, `api/notifications.rs`,
+//! `api/options.rs` (reading `new Echo(options)` with serde), `api/diagnose.rs`,
+//! `api/members.rs`, `api/errors.rs`.
+//!
+//! Imports go api -> web -> core, never up, and no module imports one that imports it back:
+//! `scripts/layers.mjs` checks it in `scripts/test`.
 
 #![warn(missing_docs)]
 

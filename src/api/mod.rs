@@ -11,7 +11,8 @@
 //! - [`channel`]: a channel's handle (`listen`, `whisper`, `here`, `off`, ...).
 //! - [`connector`]: `echo.connector`.
 //! - [`notifications`]: `echo.notifications` (the desktop permission).
-//! - [`options`]: reading `new Echo(options)`.
+//! - [`options`]: reading `new Echo(options)`; `option_fields.rs`: one field to a value or a
+//!   refusal that names its path.
 //! - [`errors`]: the `EchoError`s thrown.
 //! - `alive.rs`: whether a handle's client is still usable (`echo_destroyed` when not).
 //! - `members.rs`: the presence members view; `diagnose.rs`: `echo.diagnose()`;
@@ -25,6 +26,7 @@ pub mod errors;
 mod interceptor;
 mod members;
 pub mod notifications;
+mod option_fields;
 pub mod options;
 
 use std::cell::RefCell;

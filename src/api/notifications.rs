@@ -66,7 +66,7 @@ impl Notifications {
                 let result = wasm_bindgen_futures::JsFuture::from(promise).await;
                 let permission = notify::permission();
                 if let (Err(error), Some(client)) = (result, weak.upgrade()) {
-                    client.record(code::NOTIFICATION_FAILED, format!("requestPermission failed: {}", crate::web::auth::describe(&error)), None);
+                    client.record(code::NOTIFICATION_FAILED, format!("requestPermission failed: {}", crate::web::thrown::describe(&error)), None);
                 }
                 Ok(JsValue::from_str(permission))
             })

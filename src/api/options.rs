@@ -10,12 +10,10 @@ use js_sys::{Array, Function};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use crate::error::{code, ConfigError};
 use crate::options::Options;
 use crate::web::auth::AuthConfig;
 use crate::web::boundary::{self, Entries, Lenient, Number, Scalar, Section};
 use crate::web::notify::DesktopConfig;
-use crate::web::payload::js_string;
 
 /// Everything `new Echo(options)` configures.
 pub struct EchoConfig {
@@ -33,8 +31,8 @@ pub struct EchoConfig {
     pub debug: bool,
 }
 
-/// A configuration problem, as `(code, message)` for the thrown error.
-pub type OptionError = (&'static str, String);
+pub use super::option_fields::OptionError;
+use super::option_fields::{config_error, flag, function, ms, number, port, refuse, section, string_map, text};
 
 /// `new Echo(options)` as serde reads it (camelCase keys; missing ones default to absent).
 #[derive(Deserialize, Default)]
@@ -139,67 +137,6 @@ impl boundary::FromJs for Desktop {
 
 /// How deep [`boundary::snapshot`] copies the options: options -> `auth` -> `auth.headers`.
 const OPTIONS_DEPTH: u8 = 3;
-
-fn refuse(message: String) -> OptionError {
-    (code::CONFIG, message)
-}
-
-fn text(field: Lenient<String>, path: &str) -> Result<Option<String>, OptionError> {
-    field.or_refuse(|_| refuse(format!("Option `{path}` must be a string.")))
-}
-
-fn flag(field: Lenient<bool>, path: &str) -> Result<Option<bool>, OptionError> {
-    field.or_refuse(|_| refuse(format!("Option `{path}` must be true or false.")))
-}
-
-fn function(field: Lenient<Function>, path: &str) -> Result<Option<Function>, OptionError> {
-    field.or_refuse(|_| refuse(format!("Option `{path}` must be a function.")))
-}
-
-fn number(field: Lenient<Number>, path: &str) -> Result<Option<f64>, OptionError> {
-    let bad = |v: &JsValue| refuse(format!("Option `{path}` must be a non-negative number (got '{}').", js_string(v)));
-    match field {
-        Lenient::Valid(Number(n)) if !(n.is_finite() && n >= 0.0) => Err(bad(&n.into())),
-        other => Ok(other.or_refuse(bad)?.map(|Number(n)| n)),
-    }
-}
-
-fn ms(field: Lenient<Number>, path: &str, into: &mut u64) -> Result<(), OptionError> {
-    if let Some(ms) = number(field, path)? {
-        *into = ms as u64;
-    }
-    Ok(())
-}
-
-fn port(field: Lenient<Number>, path: &str, into: &mut u16) -> Result<(), OptionError> {
-    match number(field, path)? {
-        None => {}
-        Some(p) if (1.0..=65535.0).contains(&p) && p.fract() == 0.0 => *into = p as u16,
-        Some(p) => return Err(refuse(format!("Option `{path}` must be a port number between 1 and 65535 (got {}).", js_string(&p.into())))),
-    }
-    Ok(())
-}
-
-/// String entries of an object option (`auth.headers`, `auth.params`).
-fn string_map(field: Lenient<Entries<Scalar>>, path: &str) -> Result<Vec<(String, String)>, OptionError> {
-    let Some(Entries(entries)) = field.or_refuse(|_| refuse(format!("Option `{path}` must be an object.")))? else { return Ok(Vec::new()) };
-    entries
-        .into_iter()
-        .map(|(key, value)| match value {
-            Lenient::Valid(Scalar(value)) => Ok((key, value)),
-            _ => Err(refuse(format!("`{path}.{key}` must be a string."))),
-        })
-        .collect()
-}
-
-fn section<T: Default>(field: Lenient<Section<T>>, path: &str) -> Result<T, OptionError> {
-    Ok(field.or_refuse(|_| refuse(format!("Option `{path}` must be an object.")))?.map_or_else(T::default, |Section(t)| t))
-}
-
-fn config_error(error: ConfigError) -> OptionError {
-    use crate::error::Diagnostic;
-    (error.code(), error.message())
-}
 
 /// Reads and validates the options object.
 pub fn read(options: &JsValue, page_is_https: bool) -> Result<EchoConfig, OptionError> {

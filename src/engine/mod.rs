@@ -1,7 +1,7 @@
 //! The sans-IO protocol engine: every rule, state, timer and policy, with no socket, no
 //! clock and no browser.
 //!
-//! The edge (the browser driver, or a test) feeds it **inputs** that carry the current time
+//! The edge (the browser client in `web/`, or a test) feeds it **inputs** that carry the current time
 //! (`handle_open`, `handle_frame`, `handle_close`, `handle_timeout`, `handle_auth`,
 //! `handle_user_auth`, `handle_online`, `handle_wake`), calls **commands** (`connect`,
 //! `disconnect`, `subscribe`, `unsubscribe`, `trigger`, `signin`), and performs the
@@ -12,7 +12,7 @@
 //! when the timer fires).
 //!
 //! `Engine` holds three parts, each owning its state and tested on its own, and the shared
-//! things they are handed as arguments (the options and the [`Outputs`] queue, which also
+//! things they are handed as arguments (the options and the `Outputs` queue, which also
 //! mints request ids):
 //! - `link` ([`link`](self)): the socket's life, the handshake, liveness (ping/pong), close
 //!   codes, reconnect attempts, the connection state and the diagnostics figures.

@@ -20,11 +20,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
 
-use super::boundary::{self, JsonText, Lenient};
+use super::boundary::{self, Lenient};
 use super::callback;
+use super::auth_reply::{error_message, parse_channel_auth, parse_user_auth};
 use super::payload::json_parse;
+use super::thrown::{describe, is_abort};
 use serde::Deserialize;
-use crate::engine::{AuthOutcome, Authorization, UserAuthOutcome};
+use crate::engine::{AuthOutcome, UserAuthOutcome};
 use crate::error::AuthFailure;
 
 /// Where and how to authorize.
@@ -77,52 +79,9 @@ pub async fn authorize(config: &AuthConfig, socket_id: &str, channel: &str) -> A
 pub async fn authenticate_user(config: &AuthConfig, socket_id: &str) -> UserAuthOutcome {
     let body = form(&[("socket_id", socket_id)]);
     match post_with_retry(config, &config.user_endpoint, &config.user_headers, &body).await {
-        Ok((status, value)) => {
-            let reply: UserAuthReply = boundary::read(&value, REPLY_DEPTH).unwrap_or_default();
-            match (reply.auth.ok(), reply.user_data.ok()) {
-                (Some(auth), Some(JsonText(user_data))) => UserAuthOutcome::Granted { auth, user_data },
-                _ => UserAuthOutcome::Failed(AuthFailure::InvalidResponse { status, detail: "expected JSON with `auth` and `user_data`".into() }),
-            }
-        }
+        Ok((status, value)) => parse_user_auth(status, &value),
         Err(failure) => UserAuthOutcome::Failed(failure),
     }
-}
-
-/// How deep [`boundary::snapshot`] copies a reply: its own fields only (`channel_data` as an
-/// object is kept and stringified).
-const REPLY_DEPTH: u8 = 1;
-
-/// `/broadcasting/auth`'s JSON, or what a custom authorizer's callback passed.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ChannelAuthReply {
-    auth: Lenient<String>,
-    channel_data: Lenient<JsonText>,
-    shared_secret: Lenient<String>,
-}
-
-/// `/broadcasting/user-auth`'s JSON.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct UserAuthReply {
-    auth: Lenient<String>,
-    user_data: Lenient<JsonText>,
-}
-
-/// Laravel's error JSON (`{"message": ...}`).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ErrorReply {
-    message: Lenient<String>,
-}
-
-fn parse_channel_auth(status: u16, value: &JsValue) -> AuthOutcome {
-    let reply: ChannelAuthReply = boundary::read(value, REPLY_DEPTH).unwrap_or_default();
-    let Some(auth) = reply.auth.ok().filter(|a| !a.is_empty()) else {
-        return AuthOutcome::Failed(AuthFailure::InvalidResponse { status, detail: "no `auth` in the JSON response".into() });
-    };
-    let channel_data = reply.channel_data.ok().map(|JsonText(text)| text);
-    AuthOutcome::Granted(Authorization { auth, channel_data, shared_secret: reply.shared_secret.ok() })
 }
 
 /// `k=v&k=v`, percent-encoded.
@@ -198,7 +157,7 @@ async fn post(config: &AuthConfig, endpoint: &str, extra: &[(String, String)], b
     drop(abort);
     let parsed = json_parse(&text).ok();
     if !(200..300).contains(&status) {
-        let message = parsed.as_ref().and_then(|v| boundary::read::<ErrorReply>(v, REPLY_DEPTH)).and_then(|r| r.message.ok());
+        let message = parsed.as_ref().and_then(error_message);
         let body = message.unwrap_or_else(|| text.as_string().unwrap_or_default().chars().take(200).collect());
         return Err(AuthFailure::Http { status, body });
     }
@@ -299,34 +258,8 @@ extern "C" {
     fn laravel(this: &Page) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn fetch(this: &Page) -> Result<JsValue, JsValue>;
-    /// A thrown value (an `Error`'s `name` and `message` are own but not enumerable, so they
-    /// are read with getters, not through a snapshot).
-    type Thrown;
-    #[wasm_bindgen(method, getter, structural, catch)]
-    fn name(this: &Thrown) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, structural, catch)]
-    fn message(this: &Thrown) -> Result<JsValue, JsValue>;
     /// What `authorizer()` returns.
     type AuthorizerHandle;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn authorize(this: &AuthorizerHandle) -> Result<JsValue, JsValue>;
-}
-
-fn thrown_field(error: &JsValue, field: fn(&Thrown) -> Result<JsValue, JsValue>) -> Option<String> {
-    if !error.is_object() {
-        return None;
-    }
-    field(error.unchecked_ref()).ok().and_then(|v| v.as_string())
-}
-
-fn is_abort(error: &JsValue) -> bool {
-    thrown_field(error, Thrown::name).as_deref() == Some("AbortError")
-}
-
-/// A JS error's message, or its string form.
-pub fn describe(error: &JsValue) -> String {
-    if let Some(message) = thrown_field(error, Thrown::message) {
-        return message;
-    }
-    error.as_string().unwrap_or_else(|| super::payload::js_string(error))
 }

@@ -7,10 +7,11 @@
 use js_sys::Object;
 use wasm_bindgen::JsValue;
 
-use super::auth;
+use super::thrown;
 use super::client::Client;
 use super::js::set;
 use super::notify::{self, Skip};
+use super::notify_spec;
 
 impl Client {
     /// Shows the notification for `event` on `channel`. Never throws.
@@ -23,7 +24,7 @@ impl Client {
             Err(skip) => return self.note_skip(&skip),
         };
         let spec = match &config.map {
-            None => notify::default_spec(data, event, is_notification),
+            None => notify_spec::default_spec(data, event, is_notification),
             Some(map) => {
                 let meta = Object::new();
                 set(&meta, "channel", &channel.into());
@@ -31,7 +32,7 @@ impl Client {
                 match map.call2(&JsValue::UNDEFINED, data, &meta) {
                     Ok(spec) if spec.is_null() || spec.is_undefined() => return,
                     Ok(spec) => spec,
-                    Err(thrown) => return self.note_skip(&Skip::Failed(format!("desktopNotifications.map threw: {}", auth::describe(&thrown)))),
+                    Err(thrown) => return self.note_skip(&Skip::Failed(format!("desktopNotifications.map threw: {}", thrown::describe(&thrown)))),
                 }
             }
         };

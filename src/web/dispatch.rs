@@ -9,7 +9,6 @@
 
 use wasm_bindgen::JsValue;
 
-use super::auth;
 use super::client::Client;
 use super::error_object::error_object;
 use super::js::{self, set};
@@ -127,7 +126,7 @@ impl Client {
     /// `callback` and `owner` (a channel, `connection` or `user`), and, with
     /// `tell_error_listeners`, given to `connector.onError` listeners as a `ListenerError`.
     pub(super) fn callback_threw(&self, callback: &str, owner: &str, thrown: &JsValue, tell_error_listeners: bool) {
-        let message = format!("A listener for {callback} on {owner} threw: {}", auth::describe(thrown));
+        let message = format!("A listener for {callback} on {owner} threw: {}", super::thrown::describe(thrown));
         js::error("echo-wasm: listener threw", thrown);
         self.record(LISTENER_THREW, message.clone(), Some(owner.to_owned()));
         if tell_error_listeners {

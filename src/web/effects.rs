@@ -8,6 +8,7 @@ use js_sys::{Array, Object};
 use wasm_bindgen::JsValue;
 
 use super::auth;
+use super::thrown;
 use super::client::Client;
 use super::error_object::{channel_error_object, error_object};
 use super::input::{Input, InputSink};
@@ -45,7 +46,7 @@ impl Client {
                         let replaced = std::mem::replace(&mut self.runtime.borrow_mut().socket, Some((socket, ws)));
                         drop(replaced);
                     }
-                    Err(error) => self.queue.borrow_mut().push_back(Input::Close(socket, 1006, auth::describe(&error))),
+                    Err(error) => self.queue.borrow_mut().push_back(Input::Close(socket, 1006, thrown::describe(&error))),
                 }
             }
             Output::CloseSocket { socket, code, reason } => {

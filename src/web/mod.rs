@@ -15,16 +15,20 @@
 //! - [`handles`]: the `WeakRef` cache of channel handles.
 //! - [`error_object`]: the plain error objects callbacks receive.
 //! - [`js`]: small JS helpers (`set`, the console).
+//! - [`thrown`]: describing what app code threw, without trusting it.
 //! - [`socket`]: the WebSocket and its owned handlers.
 //! - [`auth`]: **the auth request** (`/broadcasting/auth`, custom authorizers).
+//! - [`auth_reply`]: what the backend's auth answers mean (their JSON shapes, classified).
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
 //! - [`notify`]: desktop notifications through the Notification API.
+//! - [`notify_spec`]: what a notification shows (the app's or the default mapping).
 //! - [`payload`]: `JsValue` as the core's payload type.
 //! - [`boundary`]: serde at the JS boundary: app values in (serde-wasm-bindgen over plain-data
 //!   snapshots, lenient fields), plain objects out (`diagnose()`, members).
 //! - [`callback`]: undo functions and the authorizer callback (callable any number of times).
 
 pub mod auth;
+pub mod auth_reply;
 pub mod boundary;
 pub mod browser;
 pub mod callback;
@@ -40,5 +44,7 @@ pub mod handles;
 pub mod input;
 pub mod js;
 pub mod notify;
+pub mod notify_spec;
 pub mod payload;
 pub mod socket;
+pub mod thrown;

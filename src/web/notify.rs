@@ -5,24 +5,23 @@
 //! data})` when the `desktopNotifications` option enables it. Only plain strings are passed
 //! on (the API renders text, never HTML). Clicking focuses the window, calls `onClick` and
 //! closes the notification. Nothing here ever throws into the app: a missing API, an insecure
-//! context, a denied permission or a throwing constructor becomes a [`Skip`] the driver
+//! context, a denied permission or a throwing constructor becomes a [`Skip`] the client
 //! records as a diagnostic, and the event still reaches its listeners.
 //!
 //! Page APIs are read through getters imported with `catch`, so that a browser without
-//! `Notification` (or a page that replaced it) cannot trap; specs and payloads are read with
-//! serde from snapshots ([`boundary`]).
+//! `Notification` (or a page that replaced it) cannot trap; what a notification shows is
+//! [`notify_spec`]'s.
 //! The checks, `map`, the constructor and `onClick` are all JS (a page may replace
-//! `Notification`): they run through free functions the driver calls with no borrow held;
+//! `Notification`): they run through free functions the client calls with no borrow held;
 //! [`Desktop`] only keeps the config and the shown notifications.
 
 use std::collections::VecDeque;
 
 use js_sys::{Array, Function, Reflect};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::{self, Lenient};
+use super::notify_spec;
 use crate::error::code;
 
 /// How many shown notifications keep their click handler (older ones lose it).
@@ -159,7 +158,7 @@ pub fn request_permission() -> Result<js_sys::Promise, String> {
     let ctor = constructor().map_err(str::to_owned)?;
     let request = read(&ctor, PageObject::request_permission);
     let request = request.dyn_ref::<Function>().ok_or("Notification.requestPermission is missing")?;
-    let result = request.call0(&ctor).map_err(|e| super::auth::describe(&e))?;
+    let result = request.call0(&ctor).map_err(|e| super::thrown::describe(&e))?;
     Ok(js_sys::Promise::resolve(&result))
 }
 
@@ -192,7 +191,7 @@ impl Desktop {
         self.config.enabled
     }
 
-    /// A copy of the config (the driver uses it with no borrow held).
+    /// A copy of the config (the client uses it with no borrow held).
     pub fn config(&self) -> DesktopConfig {
         self.config.clone()
     }
@@ -228,13 +227,11 @@ pub fn precheck(config: &DesktopConfig) -> Result<Function, Skip> {
     }
 }
 
-/// Shows `spec` (`{title, body, icon, tag, data}`) for `payload` with constructor `ctor`.
+/// Shows `spec` (`{title, body, icon, tag, data}`, see [`notify_spec`]) for `payload` with constructor `ctor`.
 /// A click calls `on_click(payload)`; what it throws goes to `on_click_threw`.
 pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option<Function>, on_click_threw: impl Fn(&JsValue) + 'static) -> Result<Shown, Skip> {
-    let spec: Spec = boundary::read(spec, 1).unwrap_or_default();
-    let options = boundary::write(&NotificationOptions { body: spec.body.ok(), icon: spec.icon.ok(), tag: spec.tag.ok(), data: &spec.data });
-    let title = spec.title.ok().unwrap_or_default();
-    let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::auth::describe(&e)))?;
+    let (title, options) = notify_spec::constructor_args(spec);
+    let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::thrown::describe(&e)))?;
     let target = notification.clone();
     let payload = payload.clone();
     // `Fn`, not `FnMut`: `onClick` may click the notification again (re-entrant call).
@@ -253,72 +250,4 @@ pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option
     });
     let _ = Reflect::set(&notification, &"onclick".into(), handler.as_ref());
     Ok(Shown { notification, _on_click: handler })
-}
-
-/// A notification spec: what `map` returns, or [`default_spec`] (`{title, body, icon, tag,
-/// data}`; strings or numbers, anything else is left out).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Spec {
-    title: Lenient<String>,
-    body: Lenient<String>,
-    icon: Lenient<String>,
-    tag: Lenient<String>,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    data: JsValue,
-}
-
-/// The `Notification` constructor's options.
-#[derive(Serialize)]
-struct NotificationOptions<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    icon: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tag: Option<String>,
-    #[serde(skip_serializing_if = "JsValue::is_undefined", serialize_with = "as_js_value")]
-    data: &'a JsValue,
-}
-
-/// The fields [`default_spec`] takes from a payload.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct PayloadSummary {
-    title: Lenient<String>,
-    subject: Lenient<String>,
-    #[serde(rename = "type")]
-    kind: Lenient<String>,
-    message: Lenient<String>,
-    body: Lenient<String>,
-    id: Lenient<String>,
-}
-
-/// What [`default_spec`] builds.
-#[derive(Serialize)]
-struct DefaultSpec<'a> {
-    title: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tag: Option<String>,
-    #[serde(serialize_with = "as_js_value")]
-    data: &'a JsValue,
-}
-
-/// A JS value passed through unchanged.
-fn as_js_value<S: serde::Serializer>(value: &&JsValue, serializer: S) -> Result<S::Ok, S::Error> {
-    serde_wasm_bindgen::preserve::serialize(*value, serializer)
-}
-
-/// The default mapping: title from `title` / `subject` / the notification type's last
-/// segment (for events: the event name), body from `message` / `body`, tag from the `id`.
-pub fn default_spec(payload: &JsValue, event: &str, is_notification: bool) -> JsValue {
-    let fields: PayloadSummary = boundary::read(payload, 1).unwrap_or_default();
-    let title = fields.title.ok().or(fields.subject.ok()).unwrap_or_else(|| match fields.kind.ok().filter(|_| is_notification) {
-        Some(kind) => kind.rsplit('\\').next().unwrap_or(&kind).to_owned(),
-        None => event.to_owned(),
-    });
-    let tag = fields.id.ok().map(|id| if is_notification { id } else { format!("{event}:{id}") });
-    boundary::write(&DefaultSpec { title, body: fields.message.ok().or(fields.body.ok()), tag, data: payload })
 }
