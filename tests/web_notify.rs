@@ -113,36 +113,31 @@ async fn an_event_marked_desktop_is_shown_and_a_click_calls_on_click_and_closes_
     stub.restore();
 }
 
-#[wasm_bindgen_test]
-async fn denied_shows_nothing_delivers_the_event_and_diagnose_says_blocked() {
-    let stub = Stub::install("denied", "denied");
+/// With permission `permission`, a marked event still reaches its listener, nothing is shown,
+/// and `diagnose()` reports the permission with a message containing `says`.
+async fn nothing_shown_without_permission(permission: &str, says: &str) {
+    let stub = Stub::install(permission, permission);
     let echo = desktop_client(always());
     let (name, got, _keep) = desktop_listener(&echo.0).await;
     trigger(&name, "ping").await;
     wait_until("the event", 5_000, || got.borrow().len() == 1).await;
     wait_until("the diagnostic", 2_000, || diagnosed_codes(&echo.0).iter().any(|c| c == "notifications_denied")).await;
     let diagnosis = call(&echo.0, "diagnose", &[]);
-    assert_eq!(field(&diagnosis, "notificationPermission").as_string().as_deref(), Some("denied"));
+    assert_eq!(field(&diagnosis, "notificationPermission").as_string().as_deref(), Some(permission));
     let message = items(&field(&diagnosis, "lastErrors")).iter().filter_map(|e| field(e, "message").as_string()).collect::<String>();
-    assert!(message.contains("blocked"), "{message}");
+    assert!(message.contains(says), "{message}");
     assert_eq!(stub.shown.length(), 0, "nothing shown");
     stub.restore();
 }
 
 #[wasm_bindgen_test]
+async fn denied_shows_nothing_delivers_the_event_and_diagnose_says_blocked() {
+    nothing_shown_without_permission("denied", "blocked").await;
+}
+
+#[wasm_bindgen_test]
 async fn default_permission_shows_nothing_and_diagnose_says_to_ask() {
-    let stub = Stub::install("default", "default");
-    let echo = desktop_client(always());
-    let (name, got, _keep) = desktop_listener(&echo.0).await;
-    trigger(&name, "ping").await;
-    wait_until("the event", 5_000, || got.borrow().len() == 1).await;
-    wait_until("the diagnostic", 2_000, || diagnosed_codes(&echo.0).iter().any(|c| c == "notifications_denied")).await;
-    let diagnosis = call(&echo.0, "diagnose", &[]);
-    assert_eq!(field(&diagnosis, "notificationPermission").as_string().as_deref(), Some("default"));
-    let message = items(&field(&diagnosis, "lastErrors")).iter().filter_map(|e| field(e, "message").as_string()).collect::<String>();
-    assert!(message.contains("requestPermission"), "{message}");
-    assert_eq!(stub.shown.length(), 0);
-    stub.restore();
+    nothing_shown_without_permission("default", "requestPermission").await;
 }
 
 #[wasm_bindgen_test]
