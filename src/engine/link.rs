@@ -436,7 +436,8 @@ pub(super) fn error_fields<P: Payload>(data: &P) -> (Option<u16>, String) {
     (code, message)
 }
 
-#[cfg(test)]
+// Native only: the tests read frames with serde_json, a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::reconnect::SeededRandom;

@@ -299,7 +299,8 @@ impl<P: Payload> Engine<P> {
 }
 
 
-#[cfg(test)]
+// Native only: the tests read frames with serde_json, a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::reconnect::SeededRandom;

@@ -628,7 +628,8 @@ fn presence_members<P: Payload>(data: &P) -> Vec<(String, P)> {
     }
 }
 
-#[cfg(test)]
+// Native only: the tests read frames with serde_json, a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::engine::output::Authorization;

@@ -238,7 +238,8 @@ impl User {
     }
 }
 
-#[cfg(test)]
+// Native only: the tests read frames with serde_json, a native dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use serde_json::{json, Value};
