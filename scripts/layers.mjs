@@ -20,7 +20,7 @@ const args = process.argv.slice(2);
 const showGraph = args.includes('--graph');
 const root = args.find((a) => !a.startsWith('--')) ?? join(fileURLToPath(new URL('..', import.meta.url)), 'src');
 
-/** Every `.rs` file under `dir`, as its module path (`crate::web::driver`). */
+/** Every `.rs` file under `dir`, as its module path (`crate::web::client`). */
 function modules(dir) {
   const found = new Map();
   const walk = (d) => {

@@ -41,8 +41,9 @@
 //!
 //! **Facade** (wasm32 only, `api/`): the Echo-compatible JS API: `Echo` (`api/mod.rs`),
 //! `api/channel.rs` (the JS `Channel`), `api/connector.rs`, `api/notifications.rs`,
-//! `api/options.rs` (reading `new Echo(options)` with serde), `api/diagnose.rs`,
-//! `api/members.rs`, `api/errors.rs`.
+//! `api/options.rs` (reading `new Echo(options)` with serde; `api/option_fields.rs` one field
+//! at a time), `api/diagnose.rs`, `api/members.rs`, `api/errors.rs`, `api/alive.rs` (is a
+//! handle's client still usable), `api/interceptor.rs` (the axios `X-Socket-ID` header).
 //!
 //! Imports go api -> web -> core, never up, and no module imports one that imports it back:
 //! `scripts/layers.mjs` checks it in `scripts/test`.

@@ -45,9 +45,10 @@ fn the_null_broadcaster_never_opens_a_socket() {
 }
 
 #[test]
-fn the_ably_broadcaster_is_the_pusher_endpoint_on_its_host() {
-    // What src/api/options.rs builds for `broadcaster: 'ably', key, wsHost: 'realtime-pusher.ably.io'`
-    // (laravel-echo clears `cluster` for 'ably').
+fn the_ably_endpoint_options_give_the_pusher_url_on_its_host() {
+    // The engine's side of `broadcaster: 'ably'` (options as src/api/options.rs builds them for
+    // `key, wsHost: 'realtime-pusher.ably.io'`; clearing `cluster` and the host check are
+    // src/api/options.rs's, tested in the browser by tests/js/broadcasters.test.mjs).
     let mut o = Options::new("appid.keyid");
     o.hosts = vec!["realtime-pusher.ably.io".into()];
     let mut sim = Sim::with(o, 7);

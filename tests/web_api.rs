@@ -30,6 +30,17 @@ async fn invalid_options_throw_a_config_error_that_names_the_option() {
     assert!(field(&error, "message").as_string().unwrap_or_default().contains("wsPort"));
     let error = echo_wasm::api::Echo::new(options(&[("broadcaster", "socket.io".into())])).err().expect("refused");
     assert_eq!(field(&error, "code").as_string().as_deref(), Some("config"));
+    // A throwing getter on an option is refused with that option's name...
+    let throwing = options(&[]);
+    js("o", "Object.defineProperty(o, 'authEndpoint', { get() { throw new Error('nope'); }, enumerable: true })").call1(&JsValue::NULL, &throwing).expect("define");
+    let error = echo_wasm::api::Echo::new(throwing).err().expect("refused");
+    assert_eq!(field(&error, "code").as_string().as_deref(), Some("config"));
+    assert!(field(&error, "message").as_string().unwrap_or_default().contains("`authEndpoint`"), "{:?}", field(&error, "message"));
+    // ...and one on a key that is no option is never read (laravel-echo passes app objects along).
+    let unrelated = options(&[]);
+    js("o", "Object.defineProperty(o, 'appState', { get() { throw new Error('not an option'); }, enumerable: true })").call1(&JsValue::NULL, &unrelated).expect("define");
+    let echo = Guard(echo_wasm::api::Echo::new(unrelated).map(JsValue::from).expect("an unrelated throwing key is not read"));
+    drop(echo);
     // Vite hands ports over as strings: accepted, and the client connects with it.
     let echo = Guard(client(&[("wsPort", ws_port().to_string().into())]));
     wait_until("connected with a string port", 10_000, || status(&echo.0) == "connected").await;

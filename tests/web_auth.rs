@@ -206,11 +206,19 @@ async fn the_auth_timeout_aborts_a_slow_request_and_a_retry_subscribes() {
     let name = unique("tenant.1.auth-slow");
     let full = format!("private-{name}");
     fault(&full, "slow", 1, Some(1_500)).await;
+    // The page's fetch, wrapped to see the request's abort signal fire.
+    let window: JsValue = web_sys::window().expect("window").into();
+    let original = field(&window, "fetch");
+    let aborted = js_sys::Array::new();
+    let wrap = js("f, seen", "return (input, init) => { init?.signal?.addEventListener('abort', () => seen.push(String(input))); return f(input, init); }");
+    set(&window, "fetch", wrap.call2(&JsValue::NULL, &original, &aborted).expect("wrap"));
     let echo = Guard(with_bearer(&[("authTimeout", 300.into())]));
     let channel = call(&echo.0, "private", &[name.as_str().into()]);
     let (errors, _keep) = channel_errors(&channel);
     wait_until("auth_timeout, long before the slow answer", 1_400, || !errors.borrow().is_empty()).await;
     assert_eq!(field(&errors.borrow()[0], "code").as_string().as_deref(), Some("auth_timeout"));
+    assert!(aborted.length() >= 1, "the timed-out request's signal was aborted");
+    set(&window, "fetch", original);
     wait_until("subscribed through a retry", 10_000, || state(&channel) == "subscribed").await;
     poll("the backend's late answer to the aborted request", 5_000, || {
         let full = full.clone();

@@ -1,4 +1,4 @@
-//! Browser tests of the socket owner (`src/web/socket.rs` and the driver's socket effects):
+//! Browser tests of the socket owner (`src/web/socket.rs` and the client's socket effects in `src/web/effects.rs`):
 //! open, frames both ways, what each close code leads to, and that a dropped or destroyed
 //! client is detached. Against the backend's scripted WebSocket endpoint (close codes and odd
 //! frames Sockudo does not produce on demand; its log is what the server saw) and the real

@@ -1,4 +1,4 @@
-//! Browser tests of the driver's timer: the engine's next deadline is armed and re-armed on
+//! Browser tests of the client's timer (`src/web/event_loop.rs`): the engine's next deadline is armed and re-armed on
 //! the page's clock (activity pings, pong timeout, reconnect backoff), and cancelled when the
 //! client is destroyed or disconnected. The backend's scripted WebSocket endpoint logs what
 //! arrives, so the server's view is the assertion.

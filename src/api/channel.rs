@@ -170,8 +170,6 @@ impl ChannelHandle {
     /// Stops `callback` (or every listen-to-all listener).
     #[wasm_bindgen(js_name = stopListeningToAll)]
     pub fn stop_listening_to_all(&self, callback: Option<Function>) -> Result<JsValue, JsValue> {
-        let client = self.client()?;
-        drop(client);
         self.remove(self.all(), callback)
     }
 

@@ -79,6 +79,7 @@ pub fn diagnose(client: &Client) -> wasm_bindgen::JsValue {
         .iter()
         .map(|r| ErrorEntry { code: r.code, message: r.message.clone(), channel: r.channel.clone(), at: r.at })
         .collect();
+    let now = now();
     let diagnosis = {
         let runtime = client.runtime.borrow();
         let engine = &runtime.engine;
@@ -109,7 +110,7 @@ pub fn diagnose(client: &Client) -> wasm_bindgen::JsValue {
             url: stats.last_url.clone(),
             server_activity_timeout: stats.server_activity_timeout_s.map(|s| s as f64),
             connected_for_ms: match (engine.socket_id(), stats.connected_since) {
-                (Some(_), Some(since)) => Some(now().saturating_sub(since) as f64),
+                (Some(_), Some(since)) => Some(now.saturating_sub(since) as f64),
                 _ => None,
             },
             reconnect_attempts: engine.attempts(),

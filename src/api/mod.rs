@@ -7,9 +7,10 @@
 //! for lifecycle callbacks, and the function returned by each `connector.on*` call.
 //!
 //! The facade uses `web/` (the client) and the core; nothing there uses it back.
+//!
 //! - this module: `Echo` itself.
 //! - [`channel`]: a channel's handle (`listen`, `whisper`, `here`, `off`, ...).
-//! - [`connector`]: `echo.connector`.
+//! - [`connector`]: the `echo.connector` object.
 //! - [`notifications`]: `echo.notifications` (the desktop permission).
 //! - [`options`]: reading `new Echo(options)`; `option_fields.rs`: one field to a value or a
 //!   refusal that names its path.

@@ -135,7 +135,7 @@ impl boundary::FromJs for Desktop {
     }
 }
 
-/// How deep [`boundary::snapshot`] copies the options: options -> `auth` -> `auth.headers`.
+/// How deep [`boundary::read_struct`] copies the options: options -> `auth` -> `auth.headers`.
 const OPTIONS_DEPTH: u8 = 3;
 
 /// Reads and validates the options object.
@@ -143,8 +143,10 @@ pub fn read(options: &JsValue, page_is_https: bool) -> Result<EchoConfig, Option
     if !options.is_object() {
         return Err(refuse("new Echo(options) needs an options object with at least `broadcaster` and `key`.".into()));
     }
-    let o: EchoOptions = boundary::read(options, OPTIONS_DEPTH)
-        .ok_or_else(|| refuse("new Echo(options) cannot be read: a getter or Proxy on the options threw. Pass a plain object.".into()))?;
+    let o: EchoOptions = boundary::read_struct(options, OPTIONS_DEPTH).map_err(|unreadable| match unreadable {
+        boundary::Unreadable::Threw(key) => refuse(format!("Option `{key}` cannot be read: its getter (or a Proxy on the options) threw. Pass plain values.")),
+        boundary::Unreadable::NotAnObject => refuse("new Echo(options) cannot be read: pass a plain object.".into()),
+    })?;
     let broadcaster = text(o.broadcaster, "broadcaster")?;
     let (never_connect, ably) = match broadcaster.as_deref() {
         None | Some("reverb") | Some("pusher") => (false, false),

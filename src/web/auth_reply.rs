@@ -9,7 +9,7 @@ use super::boundary::{self, JsonText, Lenient};
 use crate::engine::{AuthOutcome, Authorization, UserAuthOutcome};
 use crate::error::AuthFailure;
 
-/// How deep [`boundary::snapshot`] copies a reply: its own fields only (`channel_data` as an
+/// How deep [`boundary::read_struct`] copies a reply: its own fields only (`channel_data` as an
 /// object is kept and stringified).
 const REPLY_DEPTH: u8 = 1;
 

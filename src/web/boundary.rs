@@ -3,19 +3,27 @@
 //!
 //! - **Snapshots first.** serde-wasm-bindgen reads an object's fields with plain property
 //!   gets, not imported with `catch`: a getter or Proxy trap that throws would unwind
-//!   through wasm frames. So [`read`] first copies the value with [`snapshot`]:
-//!   `Object.entries` and `Array.from` (imported with `catch`: app getters and traps run
-//!   there, and a throw becomes an error value) into null-prototype objects, `depth` levels
-//!   deep. serde then reads only that copy. Below `depth` values are kept as they are.
+//!   through wasm frames. So [`read_struct`] first reads the fields the target struct has
+//!   (its serde field names; `Reflect.get` with `catch`, so an unrelated key is never
+//!   touched and a throw names its field) and copies them with [`snapshot`]
+//!   (`Object.entries` and `Array.from`, with `catch`) into null-prototype objects, `depth`
+//!   levels deep. serde then reads only that copy. Below `depth` values are kept as they are.
 //! - **Leaves never fail.** [`Lenient`] fields take any JS value and say what they got
 //!   ([`Lenient::Invalid`] keeps it). The caller refuses it with a message that names the
 //!   option path and the fix; serde's own messages (which name no path) never reach the
-//!   user. Numbers and strings are read with JS's own `Number()`/`String()`, so no float
-//!   parsing or formatting is linked for them.
+//!   user. Numbers and strings are read with JS's own `Number()`/`String()` (no float
+//!   parsing of our own). serde-wasm-bindgen's own error paths still link `core::fmt`'s
+//!   float formatting (`Unexpected::Float`): BENCHMARKS.md measures that cost.
 //! - **Out:** [`write`] serializes with `None` as `null`; user values that are JS values
-//!   stay JS values (`#[serde(with = "serde_wasm_bindgen::preserve")]`).
+//!   stay JS values (`#[serde(with = "serde_wasm_bindgen::preserve")]`). It sets properties
+//!   on new objects without `catch`, so a page's throwing `Object.prototype` setter would
+//!   throw through it: it serves only calls the app makes (`diagnose()`,
+//!   `channel.members`), never the client's own loop, which builds its few objects (the
+//!   `Notification` options, the authorizer's `{name}`) with catch-guarded sets.
 
-use js_sys::{Array, Function};
+use std::cell::Cell;
+
+use js_sys::{Array, Function, Reflect};
 use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -64,13 +72,64 @@ pub fn snapshot(value: &JsValue, depth: u8) -> Result<JsValue, JsValue> {
     Ok(copy)
 }
 
-/// Reads `T` from a [`snapshot`] of `value`; `None` when app code threw or `value` is not an
-/// object (`T`'s fields are [`Lenient`], so nothing else can fail).
-pub fn read<T: DeserializeOwned>(value: &JsValue, depth: u8) -> Option<T> {
-    if !value.is_object() {
-        return None;
+/// The field names serde reads for the struct `T` (renames applied): what its derived
+/// `Deserialize` passes to `deserialize_struct`, captured by a deserializer that stops there.
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Names<'a>(&'a Cell<&'static [&'static str]>);
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], _: V) -> Result<V::Value, Self::Error> {
+            self.0.set(fields);
+            Err(serde::de::Error::custom("names taken"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
     }
-    serde_wasm_bindgen::from_value(snapshot(value, depth).ok()?).ok()
+    let names = Cell::new(&[][..]);
+    let _ = T::deserialize(Names(&names));
+    names.get()
+}
+
+/// Why [`read_struct`] could not read a value.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Not an object.
+    NotAnObject,
+    /// Reading this field ran app code that threw (a getter or a Proxy trap).
+    Threw(&'static str),
+}
+
+/// Reads the struct `T` from `value`: only the fields `T` has are read (each with
+/// `Reflect.get`, imported with `catch`, so an unrelated key's getter never runs) and copied
+/// [`snapshot`] `depth - 1` levels deep; serde then reads that plain-data copy. `T`'s fields
+/// are [`Lenient`], so nothing else can fail.
+pub fn read_struct<T: DeserializeOwned>(value: &JsValue, depth: u8) -> Result<T, Unreadable> {
+    if !value.is_object() {
+        return Err(Unreadable::NotAnObject);
+    }
+    let pairs = Array::new();
+    for field in field_names::<T>() {
+        let key = JsValue::from_str(field);
+        let item = Reflect::get(value, &key).map_err(|_| Unreadable::Threw(field))?;
+        if item.is_undefined() {
+            continue;
+        }
+        let item = snapshot(&item, depth.saturating_sub(1)).map_err(|_| Unreadable::Threw(field))?;
+        pairs.push(&Array::of2(&key, &item));
+    }
+    let copy = from_entries(&pairs).map_err(|_| Unreadable::NotAnObject)?;
+    let _ = set_prototype_of(&copy, &JsValue::NULL);
+    serde_wasm_bindgen::from_value(copy).map_err(|_| Unreadable::NotAnObject)
+}
+
+/// [`read_struct`], `None` for anything unreadable (replies and specs: read as empty).
+pub fn read<T: DeserializeOwned>(value: &JsValue, depth: u8) -> Option<T> {
+    read_struct(value, depth).ok()
 }
 
 /// Serializes `value` to plain JS objects (`None` as `null`).
@@ -177,7 +236,7 @@ impl FromJs for Function {
 /// An array (of anything: the caller checks the items).
 impl FromJs for Array {
     fn from_js(value: &JsValue) -> Option<Self> {
-        Array::is_array(value).then(|| value.clone().unchecked_into())
+        is_array(value).unwrap_or(false).then(|| value.clone().unchecked_into())
     }
 }
 
@@ -196,7 +255,7 @@ pub struct Section<T>(pub T);
 
 impl<T: DeserializeOwned> FromJs for Section<T> {
     fn from_js(value: &JsValue) -> Option<Self> {
-        if !value.is_object() || Array::is_array(value) {
+        if !value.is_object() || is_array(value).unwrap_or(true) {
             return None;
         }
         serde_wasm_bindgen::from_value(value.clone()).ok().map(Section)
@@ -208,7 +267,7 @@ pub struct Entries<T>(pub Vec<(String, Lenient<T>)>);
 
 impl<T: FromJs> FromJs for Entries<T> {
     fn from_js(value: &JsValue) -> Option<Self> {
-        if !value.is_object() || Array::is_array(value) {
+        if !value.is_object() || is_array(value).unwrap_or(true) {
             return None;
         }
         serde_wasm_bindgen::from_value(value.clone()).ok()

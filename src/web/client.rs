@@ -165,7 +165,9 @@ impl Client {
 
     /// Keeps an error for `diagnose()`.
     pub fn record(&self, code: &'static str, message: String, channel: Option<String>) {
-        self.diagnostics.borrow_mut().record(code, message, channel);
+        // The wall clock is read before the borrow: `Date.now` is JS a page may replace.
+        let at = js_sys::Date::now();
+        self.diagnostics.borrow_mut().record(code, message, channel, at);
     }
 
     /// Prints an unobserved error once per connection cycle, so nothing fails silently.

@@ -11,7 +11,7 @@ use super::thrown;
 use super::client::Client;
 use super::js::set;
 use super::notify::{self, Skip};
-use super::notify_spec;
+use super::notify_spec::Spec;
 
 impl Client {
     /// Shows the notification for `event` on `channel`. Never throws.
@@ -24,14 +24,14 @@ impl Client {
             Err(skip) => return self.note_skip(&skip),
         };
         let spec = match &config.map {
-            None => notify_spec::default_spec(data, event, is_notification),
+            None => Spec::default_for(data, event, is_notification),
             Some(map) => {
                 let meta = Object::new();
                 set(&meta, "channel", &channel.into());
                 set(&meta, "event", &event.into());
                 match map.call2(&JsValue::UNDEFINED, data, &meta) {
                     Ok(spec) if spec.is_null() || spec.is_undefined() => return,
-                    Ok(spec) => spec,
+                    Ok(spec) => Spec::read(&spec),
                     Err(thrown) => return self.note_skip(&Skip::Failed(format!("desktopNotifications.map threw: {}", thrown::describe(&thrown)))),
                 }
             }

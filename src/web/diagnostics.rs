@@ -33,12 +33,13 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    /// Keeps an error, dropping the oldest beyond [`ERROR_HISTORY`].
-    pub fn record(&mut self, code: &'static str, message: String, channel: Option<String>) {
+    /// Keeps an error that happened `at` (wall-clock ms), dropping the oldest beyond
+    /// [`ERROR_HISTORY`].
+    pub fn record(&mut self, code: &'static str, message: String, channel: Option<String>, at: f64) {
         if self.errors.len() == ERROR_HISTORY {
             self.errors.pop_front();
         }
-        self.errors.push_back(ErrorRecord { code, message, channel, at: js_sys::Date::now() });
+        self.errors.push_back(ErrorRecord { code, message, channel, at });
     }
 
     /// Whether `code` is printed for the first time this connection cycle (and marks it).

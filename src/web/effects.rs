@@ -43,7 +43,7 @@ impl Client {
                 let opened = Socket::open(&url, socket, self.me.clone());
                 match opened {
                     Ok(ws) => {
-                        let replaced = std::mem::replace(&mut self.runtime.borrow_mut().socket, Some((socket, ws)));
+                        let replaced = self.runtime.borrow_mut().socket.replace((socket, ws));
                         drop(replaced);
                     }
                     Err(error) => self.queue.borrow_mut().push_back(Input::Close(socket, 1006, thrown::describe(&error))),

@@ -1,7 +1,10 @@
 //! The browser edge (wasm32 only): everything that touches the browser.
 //!
 //! Imports go one way: `api/` uses `web/`, `web/` uses the core, never back; within `web/`
-//! no two modules import each other.
+//! no two modules import each other (`scripts/layers.mjs` checks paths). `event_loop`,
+//! `effects`, `dispatch` and `desktop` are `impl Client` blocks over `client.rs`'s state, one
+//! concern each: their methods call one another (the loop performs outputs, which dispatch,
+//! which may show a notification), so they are split by concern, not by owned state.
 //!
 //! - [`client`]: the client ([`client::Client`]): the engine, the browser resources that
 //!   feed it ([`client::Runtime`]), listeners, commands, shutdown.

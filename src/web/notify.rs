@@ -10,7 +10,7 @@
 //!
 //! Page APIs are read through getters imported with `catch`, so that a browser without
 //! `Notification` (or a page that replaced it) cannot trap; what a notification shows is
-//! [`notify_spec`]'s.
+//! [`super::notify_spec`]'s.
 //! The checks, `map`, the constructor and `onClick` are all JS (a page may replace
 //! `Notification`): they run through free functions the client calls with no borrow held;
 //! [`Desktop`] only keeps the config and the shown notifications.
@@ -21,7 +21,7 @@ use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::notify_spec;
+use super::notify_spec::Spec;
 use crate::error::code;
 
 /// How many shown notifications keep their click handler (older ones lose it).
@@ -227,11 +227,11 @@ pub fn precheck(config: &DesktopConfig) -> Result<Function, Skip> {
     }
 }
 
-/// Shows `spec` (`{title, body, icon, tag, data}`, see [`notify_spec`]) for `payload` with constructor `ctor`.
+/// Shows `spec` for `payload` with constructor `ctor`.
 /// A click calls `on_click(payload)`; what it throws goes to `on_click_threw`.
-pub fn show(ctor: &Function, spec: &JsValue, payload: &JsValue, on_click: Option<Function>, on_click_threw: impl Fn(&JsValue) + 'static) -> Result<Shown, Skip> {
-    let (title, options) = notify_spec::constructor_args(spec);
-    let notification = Reflect::construct(ctor, &Array::of2(&title.into(), &options)).map_err(|e| Skip::Failed(super::thrown::describe(&e)))?;
+pub fn show(ctor: &Function, spec: &Spec, payload: &JsValue, on_click: Option<Function>, on_click_threw: impl Fn(&JsValue) + 'static) -> Result<Shown, Skip> {
+    let (title, options) = spec.constructor_args();
+    let notification = Reflect::construct(ctor, &Array::of2(&title, &options)).map_err(|e| Skip::Failed(super::thrown::describe(&e)))?;
     let target = notification.clone();
     let payload = payload.clone();
     // `Fn`, not `FnMut`: `onClick` may click the notification again (re-entrant call).

@@ -1,24 +1,32 @@
-//! What a desktop notification shows: the spec (`{title, body, icon, tag, data}`) an app's
-//! `desktopNotifications.map` returns or the default mapping builds from a payload, and the
-//! `Notification` constructor's arguments made from it. Read and written with serde.
+//! What a desktop notification shows ([`Spec`]: title, body, icon, tag, data): read with serde
+//! from what an app's `desktopNotifications.map` returns, or built by the default mapping
+//! from a payload; and the `Notification` constructor's arguments made from it.
+//!
+//! The constructor's options are built with catch-guarded property sets ([`set`]), not
+//! serialized: this runs inside the client's loop, and a page's `Object.prototype` setter
+//! that throws must not go through the wasm.
 
-use serde::{Deserialize, Serialize};
+use js_sys::Object;
+use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::boundary::{self, Lenient};
+use super::js::set;
 
-/// The `Notification` constructor's `(title, options)` for `spec`.
-pub fn constructor_args(spec: &JsValue) -> (String, JsValue) {
-    let spec: Spec = boundary::read(spec, 1).unwrap_or_default();
-    let options = boundary::write(&NotificationOptions { body: spec.body.ok(), icon: spec.icon.ok(), tag: spec.tag.ok(), data: &spec.data });
-    (spec.title.ok().unwrap_or_default(), options)
+/// What one notification shows.
+pub struct Spec {
+    title: String,
+    body: Option<String>,
+    icon: Option<String>,
+    tag: Option<String>,
+    /// The notification's `data` (`undefined`: none).
+    data: JsValue,
 }
 
-/// A notification spec: what `map` returns, or [`default_spec`] (`{title, body, icon, tag,
-/// data}`; strings or numbers, anything else is left out).
+/// A spec as an app's `map` returns it (strings or numbers; anything else is left out).
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Spec {
+struct SpecFields {
     title: Lenient<String>,
     body: Lenient<String>,
     icon: Lenient<String>,
@@ -27,20 +35,7 @@ struct Spec {
     data: JsValue,
 }
 
-/// The `Notification` constructor's options.
-#[derive(Serialize)]
-struct NotificationOptions<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    icon: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tag: Option<String>,
-    #[serde(skip_serializing_if = "JsValue::is_undefined", serialize_with = "as_js_value")]
-    data: &'a JsValue,
-}
-
-/// The fields [`default_spec`] takes from a payload.
+/// The fields the default mapping takes from a payload.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct PayloadSummary {
@@ -53,31 +48,37 @@ struct PayloadSummary {
     id: Lenient<String>,
 }
 
-/// What [`default_spec`] builds.
-#[derive(Serialize)]
-struct DefaultSpec<'a> {
-    title: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tag: Option<String>,
-    #[serde(serialize_with = "as_js_value")]
-    data: &'a JsValue,
-}
+impl Spec {
+    /// What an app's `map` returned.
+    pub fn read(value: &JsValue) -> Spec {
+        let fields: SpecFields = boundary::read(value, 1).unwrap_or_default();
+        Spec { title: fields.title.ok().unwrap_or_default(), body: fields.body.ok(), icon: fields.icon.ok(), tag: fields.tag.ok(), data: fields.data }
+    }
 
-/// A JS value passed through unchanged.
-fn as_js_value<S: serde::Serializer>(value: &&JsValue, serializer: S) -> Result<S::Ok, S::Error> {
-    serde_wasm_bindgen::preserve::serialize(*value, serializer)
-}
+    /// The default mapping: title from `title` / `subject` / the notification type's last
+    /// segment (for events: the event name), body from `message` / `body`, tag from the
+    /// `id`, the payload as `data`.
+    pub fn default_for(payload: &JsValue, event: &str, is_notification: bool) -> Spec {
+        let fields: PayloadSummary = boundary::read(payload, 1).unwrap_or_default();
+        let title = fields.title.ok().or(fields.subject.ok()).unwrap_or_else(|| match fields.kind.ok().filter(|_| is_notification) {
+            Some(kind) => kind.rsplit('\\').next().unwrap_or(&kind).to_owned(),
+            None => event.to_owned(),
+        });
+        let tag = fields.id.ok().map(|id| if is_notification { id } else { format!("{event}:{id}") });
+        Spec { title, body: fields.message.ok().or(fields.body.ok()), icon: None, tag, data: payload.clone() }
+    }
 
-/// The default mapping: title from `title` / `subject` / the notification type's last
-/// segment (for events: the event name), body from `message` / `body`, tag from the `id`.
-pub fn default_spec(payload: &JsValue, event: &str, is_notification: bool) -> JsValue {
-    let fields: PayloadSummary = boundary::read(payload, 1).unwrap_or_default();
-    let title = fields.title.ok().or(fields.subject.ok()).unwrap_or_else(|| match fields.kind.ok().filter(|_| is_notification) {
-        Some(kind) => kind.rsplit('\\').next().unwrap_or(&kind).to_owned(),
-        None => event.to_owned(),
-    });
-    let tag = fields.id.ok().map(|id| if is_notification { id } else { format!("{event}:{id}") });
-    boundary::write(&DefaultSpec { title, body: fields.message.ok().or(fields.body.ok()), tag, data: payload })
+    /// The `Notification` constructor's `(title, options)`.
+    pub fn constructor_args(&self) -> (JsValue, JsValue) {
+        let options = Object::new();
+        for (key, value) in [("body", &self.body), ("icon", &self.icon), ("tag", &self.tag)] {
+            if let Some(value) = value {
+                set(&options, key, &JsValue::from_str(value));
+            }
+        }
+        if !self.data.is_undefined() {
+            set(&options, "data", &self.data);
+        }
+        (JsValue::from_str(&self.title), options.into())
+    }
 }

@@ -115,7 +115,7 @@ test('an Echo dropped without destroy(), with channels and listeners, is collect
   assert.equal(await occupied(names[0]), true);
 
   // Drop the Echo and every handle the page holds (channels, connector, notifications); only
-  // the driver's own cache (weak) still references the channel handles.
+  // the client's own handle cache (weak) still references the channel handles.
   await page.evaluate(() => { delete window.tmp; delete window.tmpChannels; delete window.tmpConnector; delete window.tmpNotifications; });
   await collectUntil(page, async () => (await connections()) === base, `the dropped Echo's socket closes (${base} connections)`);
   await sleep(1000);

@@ -160,3 +160,31 @@ test('diagnose(), its channel and error entries, and a thrown EchoError have exa
     assert.ok(errorKeys.has(key) || key === 'message' || key === 'stack', `the thrown EchoError has \`${key}\`, which index.d.ts does not declare`);
   }
 });
+
+/** The option keys `new Echo(options)` reads: `EchoOptions`' serde field names in src/api/options.rs. */
+function rustOptionKeys() {
+  const source = readFileSync(new URL('../../src/api/options.rs', import.meta.url), 'utf8');
+  const body = /pub struct EchoOptions \{([\s\S]*?)\n\}/.exec(source)?.[1];
+  assert.ok(body, 'EchoOptions in src/api/options.rs');
+  assert.match(source, /#\[serde\(default, rename_all = "camelCase"\)\]\s*pub struct EchoOptions/, 'camelCase field names');
+  const keys = [];
+  let rename = null;
+  for (const line of body.split('\n').map((l) => l.trim())) {
+    const renamed = /^#\[serde\(rename = "([^"]+)"\)\]$/.exec(line);
+    if (renamed) { rename = renamed[1]; continue; }
+    const field = /^([a-z_][a-z0-9_]*):/.exec(line);
+    if (!field) continue;
+    keys.push(rename ?? field[1].replace(/_([a-z])/g, (_, c) => c.toUpperCase()));
+    rename = null;
+  }
+  return keys;
+}
+
+test('EchoOptions in index.d.ts declares exactly the options the wasm reads', () => {
+  const { types } = declarations('index.d.ts');
+  const declared = new Set(types.get('EchoOptions').members.keys());
+  const read = rustOptionKeys();
+  assert.ok(read.length >= 20, `read ${read.length} option keys from src/api/options.rs`);
+  for (const key of read) assert.ok(declared.has(key), `the wasm reads option \`${key}\`, which index.d.ts's EchoOptions does not declare`);
+  for (const key of declared) assert.ok(read.includes(key), `index.d.ts declares option \`${key}\`, which the wasm never reads`);
+});

@@ -144,13 +144,28 @@ describe('backend started like scripts/demo (no ECHO_TEST_ROUTES)', () => {
   test('/test/* is not there (404), even from the own origin, and runs nothing', async () => {
     for (const [method, p] of [['GET', '/test/auth-log'], ['GET', '/test/channels'], ['GET', '/test/channel/x'],
       ['POST', '/test/trigger'], ['POST', '/test/fault'], ['POST', '/test/reset'], ['POST', '/test/send-to-user'],
-      ['POST', '/test/sockudo/kill'], ['POST', '/test/sockudo/start'], ['POST', '/test/sockudo/restart']]) {
+      ['POST', '/test/sockudo/kill'], ['POST', '/test/sockudo/start'], ['POST', '/test/sockudo/restart'],
+      ['GET', '/test/ws-log?tag=x']]) {
       const r = await raw(base, { method, path: p, headers: { Origin: base, 'Content-Type': 'application/json' },
         body: method === 'POST' ? '{"channel":"x","fault":"500","event":"e"}' : undefined });
       assert.equal(r.status, 404, `${method} ${p}: ${r.status} ${r.text.slice(0, 200)}`);
     }
     await sleep(300);
     assert.ok(!fs.existsSync(marker), `the harness script ran: ${fs.existsSync(marker) && fs.readFileSync(marker, 'utf8')}`);
+  });
+
+  test('the scripted WebSocket endpoint does not upgrade', async () => {
+    const url = new URL(`${base}/test/ws/t/live-5/app/key`);
+    const outcome = await new Promise((resolve) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, headers: {
+        Connection: 'Upgrade', Upgrade: 'websocket', Origin: base,
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' } });
+      req.on('upgrade', (res, socket) => { socket.destroy(); resolve('upgraded'); });
+      req.on('response', (res) => { res.resume(); resolve(`response ${res.statusCode}`); });
+      req.on('error', () => resolve('refused'));
+      req.end();
+    });
+    assert.notEqual(outcome, 'upgraded');
   });
 
   test('only its own origin may POST: other loopback ports and other sites are refused', async () => {

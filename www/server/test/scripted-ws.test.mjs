@@ -83,3 +83,15 @@ test('the auth log records auth.params and the X-Echo-Test header; CORS allows i
     headers: { Origin: 'http://127.0.0.1:1234', 'Access-Control-Request-Method': 'POST' } });
   assert.match(pre.headers.get('access-control-allow-headers'), /X-Echo-Test/);
 });
+
+test('a close code a server may not send is no script: refused, and the backend stays up', async () => {
+  for (const script of ['close-1005', 'close-1006', 'close-0000', 'close-9999']) {
+    const tag = unique('badclose');
+    const c = open(tag, script);
+    c.ws.on('error', () => {});
+    const code = await c.closed;
+    assert.notEqual(code, Number(script.slice(6)), `${script} is not performed`);
+    assert.deepEqual(await logOf(tag), [], `${script} opened nothing`);
+  }
+  assert.equal((await get('/health')).status, 200, 'the backend is still up');
+});

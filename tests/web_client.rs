@@ -1,4 +1,4 @@
-//! Browser tests of the driver through the Rust facade, against the harness's real Sockudo
+//! Browser tests of the client (`src/web/client.rs` and its loop) through the Rust facade, against the harness's real Sockudo
 //! and test backend (Chromium and Firefox via `wasm-pack test`; run by scripts/test, which
 //! bakes the ECHO_TEST_* addresses in at compile time).
 #![cfg(target_arch = "wasm32")]
@@ -29,11 +29,11 @@ async fn connects_receives_and_survives_a_throwing_listener() {
     let (cb, log, _keep) = recorder();
     let (on_error, errors, _keep2) = recorder();
     let _off = echo.connector().on_error(on_error);
-    let channel = echo.channel("driver.events").expect("channel");
+    let channel = echo.channel("client.events").expect("channel");
     call(&channel, "listen", &[".ping".into(), thrower.into()]);
     call(&channel, "listen", &[".ping".into(), cb.into()]);
     wait_until("subscribed", 10_000, || state(&channel) == "subscribed").await;
-    post("/test/trigger", r#"{"channel":"driver.events","event":"ping","data":{"n":1}}"#).await;
+    post("/test/trigger", r#"{"channel":"client.events","event":"ping","data":{"n":1}}"#).await;
     wait_until("event", 10_000, || log.borrow().len() == 1).await;
     assert_eq!(field(&log.borrow()[0], "n").as_f64(), Some(1.0));
     assert_eq!(errors.borrow().len(), 1, "the throwing listener is reported");
@@ -48,15 +48,15 @@ async fn a_listener_may_leave_the_channel_while_being_dispatched() {
     let (echo2, calls2) = (echo.clone(), calls.clone());
     let leave = Closure::<dyn FnMut(JsValue)>::new(move |_| {
         *calls2.borrow_mut() += 1;
-        echo2.leave("driver.reentrant");
+        echo2.leave("client.reentrant");
     });
-    let channel = echo.channel("driver.reentrant").expect("channel");
+    let channel = echo.channel("client.reentrant").expect("channel");
     call(&channel, "listen", &[".go".into(), leave.as_ref().clone()]);
     wait_until("subscribed", 10_000, || state(&channel) == "subscribed").await;
-    post("/test/trigger", r#"{"channel":"driver.reentrant","event":"go","data":{}}"#).await;
+    post("/test/trigger", r#"{"channel":"client.reentrant","event":"go","data":{}}"#).await;
     wait_until("callback", 10_000, || *calls.borrow() == 1).await;
     assert_eq!(state(&channel), "unsubscribed");
-    post("/test/trigger", r#"{"channel":"driver.reentrant","event":"go","data":{}}"#).await;
+    post("/test/trigger", r#"{"channel":"client.reentrant","event":"go","data":{}}"#).await;
     sleep(300).await;
     assert_eq!(*calls.borrow(), 1, "nothing after leaving");
     echo.destroy();
@@ -68,7 +68,7 @@ async fn disconnect_stops_and_connect_resubscribes() {
     let (status_cb, statuses, _keep) = recorder();
     let off = echo.connector().on_connection_change(status_cb).expect("onConnectionChange");
     let (cb, log, _keep2) = recorder();
-    let channel = echo.channel("driver.resub").expect("channel");
+    let channel = echo.channel("client.resub").expect("channel");
     call(&channel, "listen", &[".tick".into(), cb.into()]);
     wait_until("subscribed", 10_000, || state(&channel) == "subscribed").await;
     echo.disconnect();
@@ -78,7 +78,7 @@ async fn disconnect_stops_and_connect_resubscribes() {
     assert_eq!(echo.connection_status(), "disconnected", "no reconnect after disconnect()");
     echo.connect().expect("connect");
     wait_until("resubscribed", 10_000, || state(&channel) == "subscribed").await;
-    post("/test/trigger", r#"{"channel":"driver.resub","event":"tick","data":{}}"#).await;
+    post("/test/trigger", r#"{"channel":"client.resub","event":"tick","data":{}}"#).await;
     wait_until("event after reconnect", 10_000, || log.borrow().len() == 1).await;
     let seen: Vec<String> = statuses.borrow().iter().filter_map(|s| s.as_string()).collect();
     assert_eq!(seen, ["connected", "disconnected", "connecting", "connected"].map(String::from).to_vec(), "an explicit connect() is not a reconnect");
