@@ -142,8 +142,14 @@ async fn destroy_detaches_the_client_from_sockudo_and_later_events_reach_no_list
     poll("Sockudo sees the channel occupied", 5_000, || async { field(&channel_info(&name).await, "occupied").as_bool() == Some(true) }).await;
     call(&echo, "destroy", &[]);
     poll("Sockudo sees the channel empty", 5_000, || async { field(&channel_info(&name).await, "occupied").as_bool() == Some(false) }).await;
+    // Control: a live client on the same channel does get the event.
+    let control = Guard(client(&[]));
+    let control_channel = call(&control.0, "channel", &[name.as_str().into()]);
+    let (control_cb, control_got, _keep_control) = recorder_value();
+    call(&control_channel, "listen", &[".ping".into(), control_cb]);
+    wait_until("the control subscribed", 10_000, || state(&control_channel) == "subscribed").await;
     trigger(&name, "ping").await;
-    sleep(300).await;
+    wait_until("the control got the event", 5_000, || control_got.borrow().len() == 1).await;
     assert!(got.borrow().is_empty(), "no listener after destroy()");
     assert_eq!(state(&channel), "unsubscribed");
 }
