@@ -220,3 +220,42 @@ async fn request_permission_from_default_asks_only_with_a_user_gesture() {
     }
     stub.restore();
 }
+
+#[wasm_bindgen_test]
+async fn throwing_object_prototype_setters_neither_stop_the_loop_nor_lose_a_field() {
+    // A page that put throwing setters on Object.prototype for the keys the client writes in
+    // its own loop: the Notification options (`tag`, `data`, `icon`) and the custom
+    // authorizer's `{name}`. (Not `body`, `title`: the test's own fetch and stub set those.)
+    let stub = Stub::install("granted", "granted");
+    let keys = ["tag", "data", "icon", "name"];
+    let install = js(
+        "keys",
+        "for (const k of keys) Object.defineProperty(Object.prototype, k, { configurable: true, set() { throw new Error('hostile setter ' + k); } });",
+    );
+    let uninstall = js("keys", "for (const k of keys) delete Object.prototype[k];");
+    let names: Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+    // A custom authorizer that signs through the backend with the channel name it was given.
+    let authorizer = js(
+        "url",
+        "return (channel) => ({ authorize(socketId, cb) {
+           fetch(url, { method: 'POST', headers: { Authorization: 'Bearer token-user-1', 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+                        body: 'socket_id=' + encodeURIComponent(socketId) + '&channel_name=' + encodeURIComponent(channel.name) })
+             .then((r) => r.json()).then((d) => cb(null, d), (e) => cb(e, null)); } });",
+    )
+    .call1(&JsValue::NULL, &format!("{}/broadcasting/auth", backend()).into())
+    .expect("authorizer");
+    let echo = Guard(client(&[("bearerToken", "token-user-1".into()), ("desktopNotifications", always()), ("authorizer", authorizer)]));
+    let (name, got, _keep) = desktop_listener(&echo.0).await;
+    install.call1(&JsValue::NULL, &names).expect("install");
+    trigger(&name, "ping").await;
+    wait_until("the first event", 5_000, || got.borrow().len() == 1).await;
+    trigger(&name, "ping").await;
+    wait_until("the second event: the loop still runs", 5_000, || got.borrow().len() == 2).await;
+    let shown = stub.shown.get(0);
+    let data = js("o", "return Object.getOwnPropertyDescriptor(o, 'data')?.value;").call1(&JsValue::NULL, &field(&shown, "options")).expect("data");
+    assert!(data.is_object(), "the options kept their own `data` despite the setter");
+    let private = call(&echo.0, "private", &[unique("tenant.1.hostile-setter").as_str().into()]);
+    wait_until("subscribed through the custom authorizer (it got `name`)", 10_000, || state(&private) == "subscribed").await;
+    uninstall.call1(&JsValue::NULL, &names).expect("uninstall");
+    stub.restore();
+}

@@ -249,7 +249,7 @@ impl ChannelHandle {
     /// Presence members: `{count, me, members: [{id, info}]}`.
     #[wasm_bindgen(getter)]
     pub fn members(&self) -> JsValue {
-        members::view(self.client().ok().as_deref(), &self.name)
+        members::view(self.client().ok(), &self.name)
     }
 
     /// Subscribes again after a failure (e.g. once the user has logged in); does nothing on a

@@ -1,9 +1,12 @@
 //! `echo.diagnose()`: one plain object that says what state everything is in, serialized
 //! with serde ([`Diagnosis`]). No secrets: the URL carries only the public app key.
 //!
-//! The figures are copied out of the client first and serialized after every borrow ended:
+//! The figures are copied out of the client first and serialized after every borrow (and
+//! the client itself) is released:
 //! serializing sets properties on new JS objects, where a page's `Object.prototype` setter
 //! could call back into the client.
+
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -67,7 +70,7 @@ struct ChannelErrorEntry {
 }
 
 /// Builds the diagnostics object.
-pub fn diagnose(client: &Client) -> wasm_bindgen::JsValue {
+pub fn diagnose(client: Rc<Client>) -> wasm_bindgen::JsValue {
     // Read before any borrow: `Notification.permission` is JS a page may replace.
     let permission = notify::permission();
     let listeners = client.listeners.borrow().len() as u32;
@@ -123,6 +126,8 @@ pub fn diagnose(client: &Client) -> wasm_bindgen::JsValue {
             desktop_notifications,
         }
     };
+    // The client is released first too: a throw out of `write` would leak what is still held.
+    drop(client);
     boundary::write(&diagnosis)
 }
 

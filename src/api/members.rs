@@ -2,6 +2,8 @@
 //! serialized with serde ([`MembersView`]); each member's `info` stays the JS value the
 //! server's frame was parsed into.
 
+use std::rc::Rc;
+
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -27,8 +29,9 @@ struct Member {
 /// The members of `channel` (`{count: 0, me: null, members: []}` for a channel with none
 /// or no client). Copied out of the engine first: serializing sets properties on new JS
 /// objects (a page may have put setters on `Object.prototype`), so no borrow is held then.
-pub fn view(client: Option<&Client>, channel: &str) -> JsValue {
+pub fn view(client: Option<Rc<Client>>, channel: &str) -> JsValue {
     let view = client
+        .as_deref()
         .and_then(|client| {
             let runtime = client.runtime.borrow();
             let members = runtime.engine.members(channel)?;
@@ -39,5 +42,7 @@ pub fn view(client: Option<&Client>, channel: &str) -> JsValue {
             })
         })
         .unwrap_or_default();
+    // The client is released first too: a throw out of `write` would leak what is still held.
+    drop(client);
     boundary::write(&view)
 }

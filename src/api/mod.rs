@@ -207,7 +207,7 @@ impl Echo {
     /// permission (no secrets), for support and for a diagnostics drawer.
     pub fn diagnose(&self) -> JsValue {
         match self.live() {
-            Some(client) => diagnose::diagnose(&client),
+            Some(client) => diagnose::diagnose(client),
             None => diagnose::destroyed(),
         }
     }

@@ -215,10 +215,9 @@ async fn provided_headers(provider: &Function, timeout_ms: u32) -> Result<Vec<(S
 /// Echo's custom authorizer: `authorizer({name}, options).authorize(socketId, (error, data) => ..)`.
 async fn custom_authorize(authorizer: &Function, options: &JsValue, socket_id: &str, channel: &str, timeout_ms: u32) -> Result<JsValue, AuthFailure> {
     let fail = |e: &JsValue| AuthFailure::Custom(describe(e));
-    // Built with a catch-guarded set, not serialized: a page's throwing `Object.prototype`
-    // setter must not go through the wasm.
-    let channel_object = js_sys::Object::new();
-    super::js::set(&channel_object, "name", &JsValue::from_str(channel));
+    // Own data properties, not serialized: a page's `Object.prototype` setter must neither
+    // throw through the wasm nor swallow the name.
+    let channel_object = super::js::object(&[("name", &JsValue::from_str(channel))]);
     let handle = authorizer.call2(&JsValue::UNDEFINED, &channel_object, options).map_err(|e| fail(&e))?;
     let authorize = if handle.is_object() || handle.is_function() { handle.unchecked_ref::<AuthorizerHandle>().authorize().ok() } else { None };
     let authorize = authorize.and_then(|f| f.dyn_into::<Function>().ok());

@@ -23,7 +23,7 @@
 
 use std::cell::Cell;
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -55,12 +55,13 @@ pub fn snapshot(value: &JsValue, depth: u8) -> Result<JsValue, JsValue> {
         return Ok(value.clone());
     }
     if is_array(value)? {
+        // Copied in place: the array `Array.from` made has own data properties, so replacing
+        // them runs no inherited setter (a `push` onto a new array would).
         let items = array_from(value)?;
-        let copy = Array::new();
-        for item in items.iter() {
-            copy.push(&snapshot(&item, depth - 1)?);
+        for at in 0..items.length() {
+            items.set(at, snapshot(&items.get(at), depth - 1)?);
         }
-        return Ok(copy.into());
+        return Ok(items.into());
     }
     let entries = object_entries(value).ok_or_else(|| JsValue::from_str("a getter or Proxy trap threw"))?;
     for pair in entries.iter() {
@@ -106,25 +107,32 @@ pub enum Unreadable {
 
 /// Reads the struct `T` from `value`: only the fields `T` has are read (each with
 /// `Reflect.get`, imported with `catch`, so an unrelated key's getter never runs) and copied
-/// [`snapshot`] `depth - 1` levels deep; serde then reads that plain-data copy. `T`'s fields
-/// are [`Lenient`], so nothing else can fail.
+/// [`snapshot`] `depth - 1` levels deep; serde then reads that plain-data copy. `T` must be
+/// a `#[derive(Deserialize)]` struct with named fields and `#[serde(default)]` (absent fields
+/// are left out of the copy); its fields are [`Lenient`], so nothing else can fail.
 pub fn read_struct<T: DeserializeOwned>(value: &JsValue, depth: u8) -> Result<T, Unreadable> {
     if !value.is_object() {
         return Err(Unreadable::NotAnObject);
     }
-    let pairs = Array::new();
-    for field in field_names::<T>() {
+    let fields = field_names::<T>();
+    // Only a plain named-field struct hands serde its field names; anything else would read
+    // as all-absent.
+    debug_assert!(!fields.is_empty(), "read_struct needs a #[derive(Deserialize)] struct with named fields");
+    if fields.is_empty() {
+        return Err(Unreadable::NotAnObject);
+    }
+    // A null-prototype copy: setting its properties runs no inherited (page-defined) setter.
+    let copy: Object = Object::create(JsValue::NULL.unchecked_ref());
+    for field in fields {
         let key = JsValue::from_str(field);
         let item = Reflect::get(value, &key).map_err(|_| Unreadable::Threw(field))?;
         if item.is_undefined() {
             continue;
         }
         let item = snapshot(&item, depth.saturating_sub(1)).map_err(|_| Unreadable::Threw(field))?;
-        pairs.push(&Array::of2(&key, &item));
+        Reflect::set(&copy, &key, &item).map_err(|_| Unreadable::Threw(field))?;
     }
-    let copy = from_entries(&pairs).map_err(|_| Unreadable::NotAnObject)?;
-    let _ = set_prototype_of(&copy, &JsValue::NULL);
-    serde_wasm_bindgen::from_value(copy).map_err(|_| Unreadable::NotAnObject)
+    serde_wasm_bindgen::from_value(copy.into()).map_err(|_| Unreadable::NotAnObject)
 }
 
 /// [`read_struct`], `None` for anything unreadable (replies and specs: read as empty).

@@ -1,4 +1,5 @@
-//! Small JS helpers the edge and the facade share: setting a property, and the console.
+//! Small JS helpers the edge and the facade share: setting a property, building a plain
+//! object, and the console.
 //!
 //! A leaf: it imports nothing from the crate. The console methods are bound with `catch`:
 //! pages and test frameworks replace them with ones that throw (fail-on-console setups), and
@@ -6,6 +7,7 @@
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -15,6 +17,19 @@ extern "C" {
     fn console_error(message: &str, error: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = console, js_name = debug, catch)]
     fn console_debug(prefix: &str, message: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = setPrototypeOf, catch)]
+    fn set_prototype_of(object: &JsValue, prototype: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// A plain object with `pairs` as own data properties. Built on a null prototype and given
+/// `Object.prototype` after, so no inherited (page-defined) setter runs or swallows a value.
+pub fn object(pairs: &[(&str, &JsValue)]) -> Object {
+    let object: Object = Object::create(JsValue::NULL.unchecked_ref());
+    for (key, value) in pairs {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    let _ = set_prototype_of(&object, &Object::get_prototype_of(&Object::new()));
+    object
 }
 
 /// `object[key] = value` (a setter that throws is ignored).

@@ -2,16 +2,15 @@
 //! from what an app's `desktopNotifications.map` returns, or built by the default mapping
 //! from a payload; and the `Notification` constructor's arguments made from it.
 //!
-//! The constructor's options are built with catch-guarded property sets ([`set`]), not
-//! serialized: this runs inside the client's loop, and a page's `Object.prototype` setter
-//! that throws must not go through the wasm.
+//! The constructor's options are built as own data properties ([`object`]), not serialized:
+//! this runs inside the client's loop, and a page's `Object.prototype` setter must neither
+//! throw through the wasm nor swallow a value.
 
-use js_sys::Object;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::boundary::{self, Lenient};
-use super::js::set;
+use super::js::object;
 
 /// What one notification shows.
 pub struct Spec {
@@ -70,15 +69,12 @@ impl Spec {
 
     /// The `Notification` constructor's `(title, options)`.
     pub fn constructor_args(&self) -> (JsValue, JsValue) {
-        let options = Object::new();
-        for (key, value) in [("body", &self.body), ("icon", &self.icon), ("tag", &self.tag)] {
-            if let Some(value) = value {
-                set(&options, key, &JsValue::from_str(value));
-            }
-        }
+        let texts = [("body", &self.body), ("icon", &self.icon), ("tag", &self.tag)];
+        let values: Vec<(&str, JsValue)> = texts.iter().filter_map(|(key, value)| value.as_deref().map(|v| (*key, JsValue::from_str(v)))).collect();
+        let mut pairs: Vec<(&str, &JsValue)> = values.iter().map(|(key, value)| (*key, value)).collect();
         if !self.data.is_undefined() {
-            set(&options, "data", &self.data);
+            pairs.push(("data", &self.data));
         }
-        (JsValue::from_str(&self.title), options.into())
+        (JsValue::from_str(&self.title), object(&pairs).into())
     }
 }

@@ -597,15 +597,15 @@ async function handle(req, res) {
 // not do on demand (close codes, silence, odd frames). The browser tests point `wsPath` at
 // /test/ws/<tag>/<script>. Scripts, after `pusher:connection_established` (activity_timeout
 // <s>, default 120):
-//   close-<code>   close with <code> at once (1000, 1001, 1003, 1007, 1008, 1011 or 3000-4999:
-//                  the codes a server may send; others would make `ws` throw)
+//   close-<code>   close with <code> at once (1000-1014 but 1004-1006, or 3000-4999: the codes
+//                  a close frame may carry; `ws` throws for the others)
 //   live-<s>       stay open and answer pusher:ping with pusher:pong
 //   mute-<s>       stay open and answer nothing
 //   ping           send one pusher:ping
 //   binary         send a binary frame
 //   garbage        send a text frame that is not JSON
 // Every connection, received frame and close is logged under <tag> (GET /test/ws-log?tag=).
-const WS_PATH = /^\/test\/ws\/([A-Za-z0-9_.-]{1,64})\/(close-(?:1000|1001|1003|1007|1008|1011|[34]\d{3})|live-\d{1,3}|mute-\d{1,3}|ping|binary|garbage)\/app\/[^/]+$/;
+const WS_PATH = /^\/test\/ws\/([A-Za-z0-9_.-]{1,64})\/(close-(?:100[0-37-9]|101[0-4]|[34]\d{3})|live-\d{1,3}|mute-\d{1,3}|ping|binary|garbage)\/app\/[^/]+$/;
 const wsLog = new Map(); // tag -> [{at, conn, type: 'open'|'frame'|'close', event?, code?}]
 let wsConnections = 0;
 function wsRecord(tag, entry) {

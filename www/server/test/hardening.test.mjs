@@ -154,7 +154,7 @@ describe('backend started like scripts/demo (no ECHO_TEST_ROUTES)', () => {
     assert.ok(!fs.existsSync(marker), `the harness script ran: ${fs.existsSync(marker) && fs.readFileSync(marker, 'utf8')}`);
   });
 
-  test('the scripted WebSocket endpoint does not upgrade', async () => {
+  test('the scripted WebSocket endpoint does not upgrade', { timeout: 5000 }, async () => {
     const url = new URL(`${base}/test/ws/t/live-5/app/key`);
     const outcome = await new Promise((resolve) => {
       const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, headers: {
