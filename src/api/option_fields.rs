@@ -5,7 +5,7 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use crate::error::{code, ConfigError};
-use crate::web::boundary::{Entries, Lenient, Number, Scalar, Section};
+use crate::web::lenient::{Entries, Lenient, Number, Scalar, Section};
 use crate::web::payload::js_string;
 
 /// A configuration problem, as `(code, message)` for the thrown error.

@@ -12,7 +12,8 @@ use wasm_bindgen::JsValue;
 
 use crate::options::Options;
 use crate::web::auth::AuthConfig;
-use crate::web::boundary::{self, Entries, Lenient, Number, Scalar, Section};
+use crate::web::boundary;
+use crate::web::lenient::{self, Entries, Lenient, Number, Scalar, Section};
 use crate::web::notify::DesktopConfig;
 
 /// Everything `new Echo(options)` configures.
@@ -109,7 +110,7 @@ enum Namespace {
     Name(String),
 }
 
-impl boundary::FromJs for Namespace {
+impl lenient::FromJs for Namespace {
     fn from_js(value: &JsValue) -> Option<Self> {
         match (value.as_bool(), value.as_string()) {
             (Some(false), _) => Some(Namespace::Off),
@@ -126,7 +127,7 @@ enum Desktop {
     Settings(DesktopOptions),
 }
 
-impl boundary::FromJs for Desktop {
+impl lenient::FromJs for Desktop {
     fn from_js(value: &JsValue) -> Option<Self> {
         match value.as_bool() {
             Some(on) => Some(Desktop::Switch(on)),

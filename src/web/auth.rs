@@ -20,7 +20,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
 
-use super::boundary::{self, Lenient};
+use super::boundary;
+use super::lenient::Lenient;
 use super::callback;
 use super::auth_reply::{error_message, parse_channel_auth, parse_user_auth};
 use super::payload::json_parse;

@@ -5,7 +5,8 @@
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use super::boundary::{self, JsonText, Lenient};
+use super::boundary;
+use super::lenient::{JsonText, Lenient};
 use crate::engine::{AuthOutcome, Authorization, UserAuthOutcome};
 use crate::error::AuthFailure;
 

@@ -8,28 +8,26 @@
 //!   touched and a throw names its field) and copies them with [`snapshot`]
 //!   (`Object.entries` and `Array.from`, with `catch`) into null-prototype objects, `depth`
 //!   levels deep. serde then reads only that copy. Below `depth` values are kept as they are.
-//! - **Leaves never fail.** [`Lenient`] fields take any JS value and say what they got
-//!   ([`Lenient::Invalid`] keeps it). The caller refuses it with a message that names the
-//!   option path and the fix; serde's own messages (which name no path) never reach the
-//!   user. Numbers and strings are read with JS's own `Number()`/`String()` (no float
-//!   parsing of our own). serde-wasm-bindgen's own error paths still link `core::fmt`'s
-//!   float formatting (`Unexpected::Float`): BENCHMARKS.md measures that cost.
+//! - **Leaves never fail:** the target structs' fields are [`super::lenient`] types, so
+//!   serde's own messages (which name no path) never reach the user. serde-wasm-bindgen's
+//!   error paths still link `core::fmt`'s float formatting (`Unexpected::Float`):
+//!   BENCHMARKS.md measures that cost.
 //! - **Out:** [`write`] serializes with `None` as `null`; user values that are JS values
 //!   stay JS values (`#[serde(with = "serde_wasm_bindgen::preserve")]`). It sets properties
 //!   on new objects without `catch`, so a page's throwing `Object.prototype` setter would
 //!   throw through it: it serves only calls the app makes (`diagnose()`,
 //!   `channel.members`), never the client's own loop, which builds its few objects (the
-//!   `Notification` options, the authorizer's `{name}`) with catch-guarded sets.
+//!   `Notification` options, the authorizer's `{name}`) as own data properties.
 
 use std::cell::Cell;
 
-use js_sys::{Array, Function, Object, Reflect};
-use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use js_sys::{Array, Object, Reflect};
+use serde::de::{DeserializeOwned, Deserializer, Visitor};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::payload::{js_number, js_string, object_entries};
+use super::payload::object_entries;
 
 #[wasm_bindgen]
 extern "C" {
@@ -38,7 +36,7 @@ extern "C" {
     fn array_from(value: &JsValue) -> Result<Array, JsValue>;
     /// `Array.isArray(value)` (throws for a revoked Proxy).
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
-    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+    pub(super) fn is_array(value: &JsValue) -> Result<bool, JsValue>;
     /// `Object.fromEntries(pairs)`: data properties only (no setter runs, `__proto__` is a key).
     #[wasm_bindgen(js_namespace = Object, js_name = fromEntries, catch)]
     fn from_entries(pairs: &Array) -> Result<JsValue, JsValue>;
@@ -109,7 +107,7 @@ pub enum Unreadable {
 /// `Reflect.get`, imported with `catch`, so an unrelated key's getter never runs) and copied
 /// [`snapshot`] `depth - 1` levels deep; serde then reads that plain-data copy. `T` must be
 /// a `#[derive(Deserialize)]` struct with named fields and `#[serde(default)]` (absent fields
-/// are left out of the copy); its fields are [`Lenient`], so nothing else can fail.
+/// are left out of the copy); its fields are lenient, so nothing else can fail.
 pub fn read_struct<T: DeserializeOwned>(value: &JsValue, depth: u8) -> Result<T, Unreadable> {
     if !value.is_object() {
         return Err(Unreadable::NotAnObject);
@@ -143,161 +141,4 @@ pub fn read<T: DeserializeOwned>(value: &JsValue, depth: u8) -> Option<T> {
 /// Serializes `value` to plain JS objects (`None` as `null`).
 pub fn write<T: Serialize>(value: &T) -> JsValue {
     value.serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true)).unwrap_or(JsValue::NULL)
-}
-
-/// How one JS value becomes a field's type; `None` refuses it.
-pub trait FromJs: Sized {
-    /// Converts `value` (never `undefined` or `null`).
-    fn from_js(value: &JsValue) -> Option<Self>;
-}
-
-/// A field that accepts any JS value: absent (`undefined`/`null`), valid, or invalid (kept
-/// for the message).
-#[derive(Debug, Default)]
-pub enum Lenient<T> {
-    /// Not given (missing, `undefined` or `null`).
-    #[default]
-    Absent,
-    /// Given and converted.
-    Valid(T),
-    /// Given with the wrong type.
-    Invalid(JsValue),
-}
-
-impl<T> Lenient<T> {
-    /// The value, `None` when absent, `Err(refusal)` when invalid.
-    pub fn or_refuse<E>(self, refusal: impl FnOnce(&JsValue) -> E) -> Result<Option<T>, E> {
-        match self {
-            Lenient::Absent => Ok(None),
-            Lenient::Valid(v) => Ok(Some(v)),
-            Lenient::Invalid(v) => Err(refusal(&v)),
-        }
-    }
-
-    /// The value when valid (absent and invalid both give `None`).
-    pub fn ok(self) -> Option<T> {
-        match self {
-            Lenient::Valid(v) => Some(v),
-            _ => None,
-        }
-    }
-}
-
-impl<'de, T: FromJs> Deserialize<'de> for Lenient<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: JsValue = serde_wasm_bindgen::preserve::deserialize(deserializer)?;
-        Ok(if value.is_undefined() || value.is_null() {
-            Lenient::Absent
-        } else {
-            match T::from_js(&value) {
-                Some(v) => Lenient::Valid(v),
-                None => Lenient::Invalid(value),
-            }
-        })
-    }
-}
-
-/// A string; a number is taken in its JS text form (Vite's env values, numeric keys).
-impl FromJs for String {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        value.as_string().or_else(|| value.as_f64().map(|_| js_string(value)))
-    }
-}
-
-/// A string, number or boolean in its JS text form (header and form values).
-pub struct Scalar(pub String);
-
-impl FromJs for Scalar {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        let scalar = value.as_string().is_some() || value.as_f64().is_some() || value.as_bool().is_some();
-        scalar.then(|| Scalar(js_string(value)))
-    }
-}
-
-/// A number, or a string JS's `Number()` reads as one (Vite's `"8080"`); never NaN.
-pub struct Number(pub f64);
-
-impl FromJs for Number {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        let numeric = value.as_f64().is_some() || value.as_string().is_some_and(|s| !s.trim().is_empty());
-        Some(Number(js_number(value))).filter(|n| numeric && !n.0.is_nan())
-    }
-}
-
-/// `true`/`false`, or the strings `"true"`/`"false"` (env values).
-impl FromJs for bool {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        value.as_bool().or_else(|| match value.as_string().as_deref() {
-            Some("true") => Some(true),
-            Some("false") => Some(false),
-            _ => None,
-        })
-    }
-}
-
-impl FromJs for Function {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        value.dyn_ref::<Function>().cloned()
-    }
-}
-
-/// An array (of anything: the caller checks the items).
-impl FromJs for Array {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        is_array(value).unwrap_or(false).then(|| value.clone().unchecked_into())
-    }
-}
-
-/// A string, or an object in its `JSON.stringify` form (`channel_data`, `user_data`).
-pub struct JsonText(pub String);
-
-impl FromJs for JsonText {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        use crate::payload::Payload;
-        value.as_string().or_else(|| if value.is_object() { value.to_json() } else { None }).map(JsonText)
-    }
-}
-
-/// A nested options object read into its own struct (whose fields are [`Lenient`]).
-pub struct Section<T>(pub T);
-
-impl<T: DeserializeOwned> FromJs for Section<T> {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        if !value.is_object() || is_array(value).unwrap_or(true) {
-            return None;
-        }
-        serde_wasm_bindgen::from_value(value.clone()).ok().map(Section)
-    }
-}
-
-/// An object's entries in order (`auth.headers`, `auth.params`), each value [`Lenient`].
-pub struct Entries<T>(pub Vec<(String, Lenient<T>)>);
-
-impl<T: FromJs> FromJs for Entries<T> {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        if !value.is_object() || is_array(value).unwrap_or(true) {
-            return None;
-        }
-        serde_wasm_bindgen::from_value(value.clone()).ok()
-    }
-}
-
-impl<'de, T: FromJs> Deserialize<'de> for Entries<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor<T>(std::marker::PhantomData<T>);
-        impl<'de, T: FromJs> Visitor<'de> for EntriesVisitor<T> {
-            type Value = Entries<T>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, Lenient<T>>()? {
-                    out.push((key, value));
-                }
-                Ok(Entries(out))
-            }
-        }
-        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
-    }
 }

@@ -26,7 +26,7 @@ pub struct ErrorRecord {
 /// Recent errors and the codes already printed.
 #[derive(Default)]
 pub struct Diagnostics {
-    /// Recent errors, newest last (at most [`ERROR_HISTORY`]).
+    /// Recent errors, newest last (at most `ERROR_HISTORY`).
     pub errors: VecDeque<ErrorRecord>,
     /// Error codes already printed to the console since the last connection.
     warned: Vec<&'static str>,
@@ -34,7 +34,7 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     /// Keeps an error that happened `at` (wall-clock ms), dropping the oldest beyond
-    /// [`ERROR_HISTORY`].
+    /// `ERROR_HISTORY`.
     pub fn record(&mut self, code: &'static str, message: String, channel: Option<String>, at: f64) {
         if self.errors.len() == ERROR_HISTORY {
             self.errors.pop_front();

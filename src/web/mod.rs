@@ -27,7 +27,8 @@
 //! - [`notify_spec`]: what a notification shows (the app's or the default mapping).
 //! - [`payload`]: `JsValue` as the core's payload type.
 //! - [`boundary`]: serde at the JS boundary: app values in (serde-wasm-bindgen over plain-data
-//!   snapshots, lenient fields), plain objects out (`diagnose()`, members).
+//!   snapshots), plain objects out (`diagnose()`, members).
+//! - [`lenient`]: the field types those reads use (any value accepted; the caller refuses).
 //! - [`callback`]: undo functions and the authorizer callback (callable any number of times).
 
 pub mod auth;
@@ -46,6 +47,7 @@ pub mod event_loop;
 pub mod handles;
 pub mod input;
 pub mod js;
+pub mod lenient;
 pub mod notify;
 pub mod notify_spec;
 pub mod payload;

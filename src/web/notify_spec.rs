@@ -9,7 +9,8 @@
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use super::boundary::{self, Lenient};
+use super::boundary;
+use super::lenient::Lenient;
 use super::js::object;
 
 /// What one notification shows.
