@@ -156,6 +156,16 @@ async fn auth_headers_and_params_reach_the_backend() {
 }
 
 #[wasm_bindgen_test]
+async fn headers_provider_values_may_be_numbers_as_in_auth_headers() {
+    // A numeric tenant id, as an ERP hands it over; an object value is left out.
+    let provider = js("", "return () => ({ Authorization: 'Bearer token-user-1', 'X-Echo-Test': 7, 'X-Ignored': { no: 1 } });").call0(&JsValue::NULL).expect("provider");
+    let echo = Guard(client(&[("headersProvider", provider)]));
+    let (channel, log) = subscribe(&echo.0, &unique("tenant.1.auth-numeric-header"), 1).await;
+    assert_eq!(header(&log[0], "x-echo-test").as_deref(), Some("7"));
+    wait_until("subscribed", 5_000, || state(&channel) == "subscribed").await;
+}
+
+#[wasm_bindgen_test]
 async fn a_401_asks_headers_provider_again_and_retries_once() {
     // The first call hands out an unknown token (the backend answers 401), the second a good one.
     let calls = Array::new();

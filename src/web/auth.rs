@@ -21,7 +21,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
 
 use super::boundary;
-use super::lenient::Lenient;
+use super::lenient::{Entries, FromJs, Lenient, Scalar};
 use super::callback;
 use super::auth_reply::{error_message, parse_channel_auth, parse_user_auth};
 use super::payload::json_parse;
@@ -187,7 +187,7 @@ fn csrf_token(config: &AuthConfig) -> Option<String> {
     meta.get_attribute("content")
 }
 
-/// Awaits `headersProvider()` and reads its string entries.
+/// Awaits `headersProvider()` and reads its entries.
 async fn provided_headers(provider: &Function, timeout_ms: u32) -> Result<Vec<(String, String)>, AuthFailure> {
     let fail = |e: &JsValue| AuthFailure::Custom(format!("headersProvider failed: {}", describe(e)));
     let value = provider.call0(&JsValue::UNDEFINED).map_err(|e| fail(&e))?;
@@ -201,16 +201,11 @@ async fn provided_headers(provider: &Function, timeout_ms: u32) -> Result<Vec<(S
     if !value.is_object() {
         return Ok(Vec::new());
     }
-    let Some(entries) = super::payload::object_entries(&value) else {
-        return Err(AuthFailure::Custom("headersProvider resolved to an object whose entries cannot be read".into()));
-    };
-    Ok(entries
-        .iter()
-        .filter_map(|pair| {
-            let pair: js_sys::Array = pair.unchecked_into();
-            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
-        })
-        .collect())
+    // Read as `auth.headers` is: strings, numbers and booleans in their text form (a numeric
+    // tenant id is a header value); other values are left out.
+    let copy = boundary::snapshot(&value, 1).map_err(|_| AuthFailure::Custom("headersProvider resolved to an object whose entries cannot be read".into()))?;
+    let Some(Entries(entries)) = Entries::<Scalar>::from_js(&copy) else { return Ok(Vec::new()) };
+    Ok(entries.into_iter().filter_map(|(key, value)| value.ok().map(|Scalar(text)| (key, text))).collect())
 }
 
 /// Echo's custom authorizer: `authorizer({name}, options).authorize(socketId, (error, data) => ..)`.

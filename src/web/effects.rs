@@ -4,7 +4,7 @@
 //! Errors are recorded for `diagnose()` and given to their listeners; one that nobody
 //! listens to is printed once per connection cycle.
 
-use js_sys::{Array, Object};
+use js_sys::Object;
 use wasm_bindgen::JsValue;
 
 use super::auth;
@@ -101,7 +101,7 @@ impl Client {
                 self.emit(lifecycle(&channel, Lifecycle::Subscribed), &[]);
             }
             Output::Here { channel, members } => {
-                let list: Array = members.into_iter().collect();
+                let list = js::array(members);
                 self.emit(lifecycle(&channel, Lifecycle::Here), &[&list]);
             }
             Output::Joining { channel, info, .. } => {
@@ -132,7 +132,7 @@ impl Client {
                 self.emit(Place::User(&event), &[&data]);
             }
             Output::Watchlist { name, user_ids } => {
-                let ids: Array = user_ids.iter().map(|id| JsValue::from_str(id)).collect();
+                let ids = js::array(user_ids.iter().map(|id| JsValue::from_str(id)));
                 self.emit(Place::Connection(ConnectionEvent::Watchlist), &[&name.into(), &ids]);
             }
         }

@@ -1,11 +1,11 @@
 //! Small JS helpers the edge and the facade share: setting a property, building a plain
-//! object, and the console.
+//! object or an array, and the console.
 //!
 //! A leaf: it imports nothing from the crate. The console methods are bound with `catch`:
 //! pages and test frameworks replace them with ones that throw (fail-on-console setups), and
 //! a throw must not go through the wasm.
 
-use js_sys::{Object, Reflect};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -19,6 +19,22 @@ extern "C" {
     fn console_debug(prefix: &str, message: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = setPrototypeOf, catch)]
     fn set_prototype_of(object: &JsValue, prototype: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+    fn array_from(array_like: &JsValue) -> Result<Array, JsValue>;
+}
+
+/// An array of `items`, made by `Array.from` of a null-prototype array-like: its elements are
+/// defined as own data properties, so no inherited (page-defined) index setter runs, as it
+/// would for `push` onto a new array.
+pub fn array(items: impl IntoIterator<Item = JsValue>) -> Array {
+    let like: Object = Object::create(JsValue::NULL.unchecked_ref());
+    let mut length = 0u32;
+    for item in items {
+        let _ = Reflect::set_u32(&like, length, &item);
+        length += 1;
+    }
+    let _ = Reflect::set(&like, &JsValue::from_str("length"), &JsValue::from(length));
+    array_from(&like).unwrap_or_default()
 }
 
 /// A plain object with `pairs` as own data properties. Built on a null prototype and given
