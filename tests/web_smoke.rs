@@ -38,18 +38,13 @@ fn env() -> Env {
     }
 }
 
-/// A promise resolving to `value` after `ms` milliseconds.
+/// A promise resolving to `value` after `ms` milliseconds (the page's own `setTimeout`: no
+/// Rust closure to own or leak).
 fn delay(ms: i32, value: JsValue) -> Promise {
-    Promise::new(&mut |resolve, _| {
-        let value = value.clone();
-        let cb = Closure::once_into_js(move || {
-            let _ = resolve.call1(&JsValue::NULL, &value);
-        });
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms)
-            .unwrap();
-    })
+    Function::new_with_args("ms, value", "return new Promise((resolve) => setTimeout(() => resolve(value), ms));")
+        .call2(&JsValue::NULL, &ms.into(), &value)
+        .expect("setTimeout")
+        .unchecked_into()
 }
 
 /// Await `p`, failing with `what` if it takes longer than TIMEOUT_MS.

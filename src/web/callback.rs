@@ -5,7 +5,7 @@
 //! callback (a module-wide singleton, created on first use, never dropped), bound with
 //! `Function.prototype.bind` to the ids of what it acts on. So there is no Rust allocation per
 //! handed-out function (nothing to leak when the app never calls it, nothing freed under it
-//! when it calls twice), no `eval` (CSP-safe), and no `Closure::forget`/`once_into_js`.
+//! when it calls twice), no `eval` (CSP-safe), and no forgotten or one-shot closures.
 //! A call after its target is gone (a removed listener, a dropped client, a settled promise)
 //! does nothing.
 
