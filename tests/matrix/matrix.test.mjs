@@ -10,7 +10,8 @@
 // (npm ci per app); no registry access.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,15 +35,22 @@ const ENV = { ...process.env, ...prefixed('VITE'), ...prefixed('MIX') };
 
 const VITE_APPS = ['vite5', 'vite6', 'vite7', 'vite8'];
 const APPS = [...VITE_APPS, 'mix6'];
-const run = (cmd, args, cwd, timeout) =>
-  execFileSync(cmd, args, { cwd, env: ENV, timeout, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+// Asynchronous: a build blocking the event loop would leave fetch a keep-alive socket the backend
+// closed meanwhile ("other side closed").
+const run = async (cmd, args, cwd, timeout) => {
+  try {
+    return (await promisify(execFile)(cmd, args, { cwd, env: ENV, timeout, encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+  } catch (e) {
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`, { cause: e });
+  }
+};
 
 let tmp, browser;
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'pkg/dist/echo_wasm_bg.wasm')), 'pkg/dist missing: run scripts/build');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'echo-wasm-matrix-'));
-  const tarball = path.join(tmp, run('npm', ['pack', '--silent', '--pack-destination', tmp], path.join(ROOT, 'pkg'), 60000).trim().split('\n').pop());
+  const tarball = path.join(tmp, (await run('npm', ['pack', '--silent', '--pack-destination', tmp], path.join(ROOT, 'pkg'), 60000)).trim().split('\n').pop());
   for (const app of APPS) {
     const modules = path.join(HERE, app, 'node_modules');
     assert.ok(fs.existsSync(path.join(modules, '.package-lock.json')), `${app}: node_modules missing: run scripts/setup`);
@@ -51,7 +59,7 @@ before(async () => {
     fs.rmSync(target, { recursive: true, force: true });
     fs.rmSync(path.join(modules, '.vite'), { recursive: true, force: true });
     fs.mkdirSync(target);
-    run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], HERE, 60000);
+    await run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], HERE, 60000);
   }
   browser = await launch();
 });
@@ -154,7 +162,7 @@ for (const app of VITE_APPS) {
 
     test(`${app}: vite build, served statically, connects and receives an event`, { timeout: 240000 }, async () => {
       fs.rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
-      const out = run(vite, ['build'], dir, 180000).replace(/\x1b\[[0-9;]*m/g, '');
+      const out = (await run(vite, ['build'], dir, 180000)).replace(/\x1b\[[0-9;]*m/g, '');
       assert.match(out, /built in/);
       const version = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/vite/package.json'), 'utf8')).version;
       assert.equal(`vite${version.split('.')[0]}`, app);
@@ -181,15 +189,20 @@ for (const app of VITE_APPS) {
 describe('mix6', () => {
   const dir = path.join(HERE, 'mix6');
 
-  test('mix6: laravel-mix (webpack 5) build, served statically, connects and receives an event', { timeout: 300000 }, async () => {
-    for (const out of ['js', 'css', 'mix-manifest.json']) fs.rmSync(path.join(dir, 'public', out), { recursive: true, force: true });
-    // `npm run development` is `mix` (package.json scripts, as in Laravel 8's).
-    const out = run('npm', ['run', 'development'], dir, 240000).replace(/\x1b\[[0-9;]*m/g, '');
-    assert.match(out, /Compiled Successfully/i, out);
-    const webpack = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/webpack/package.json'), 'utf8')).version;
-    assert.match(webpack, /^5\./);
-    const emitted = fs.readdirSync(path.join(dir, 'public'), { recursive: true }).map(String);
-    checkOutput(path.join(dir, 'public'), emitted);
-    await servedConnects(path.join(dir, 'public'));
-  });
+  // `npm run development` (what `npm run dev`/`watch` build) and `npm run production` (what is
+  // deployed): the package.json scripts of a Laravel 8 app, running `mix`.
+  for (const script of ['development', 'production']) {
+    test(`mix6: npm run ${script} (laravel-mix 6, webpack 5), served statically, connects and receives an event`, { timeout: 300000 }, async () => {
+      const pub = path.join(dir, 'public');
+      for (const f of fs.readdirSync(pub)) {
+        if (['js', 'css', 'mix-manifest.json'].includes(f) || f.endsWith('.wasm')) fs.rmSync(path.join(pub, f), { recursive: true, force: true });
+      }
+      const out = (await run('npm', ['run', script], dir, 240000)).replace(/\x1b\[[0-9;]*m/g, '');
+      assert.match(out, /Compiled successfully/i, out);
+      const webpack = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/webpack/package.json'), 'utf8')).version;
+      assert.match(webpack, /^5\./);
+      checkOutput(pub, fs.readdirSync(pub, { recursive: true }).map(String));
+      await servedConnects(pub);
+    });
+  }
 });
