@@ -35,11 +35,12 @@ const ENV = { ...process.env, ...prefixed('VITE'), ...prefixed('MIX') };
 
 const VITE_APPS = ['vite5', 'vite6', 'vite7', 'vite8'];
 const APPS = [...VITE_APPS, 'mix6'];
-// Asynchronous: a build blocking the event loop would leave fetch a keep-alive socket the backend
-// closed meanwhile ("other side closed").
+// Resolves with stdout + stderr, colours stripped. Asynchronous: a build blocking the event loop
+// would leave fetch a keep-alive socket the backend closed meanwhile ("other side closed").
 const run = async (cmd, args, cwd, timeout) => {
   try {
-    return (await promisify(execFile)(cmd, args, { cwd, env: ENV, timeout, encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+    const { stdout, stderr } = await promisify(execFile)(cmd, args, { cwd, env: ENV, timeout, encoding: 'utf8', maxBuffer: 64 << 20 });
+    return `${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
   } catch (e) {
     throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? e.message}`, { cause: e });
   }
@@ -162,8 +163,9 @@ for (const app of VITE_APPS) {
 
     test(`${app}: vite build, served statically, connects and receives an event`, { timeout: 240000 }, async () => {
       fs.rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
-      const out = (await run(vite, ['build'], dir, 180000)).replace(/\x1b\[[0-9;]*m/g, '');
+      const out = await run(vite, ['build'], dir, 180000);
       assert.match(out, /built in/);
+      assert.doesNotMatch(out, /warn|error/i, out);
       const version = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/vite/package.json'), 'utf8')).version;
       assert.equal(`vite${version.split('.')[0]}`, app);
       checkOutput(path.join(dir, 'dist/assets'), fs.readdirSync(path.join(dir, 'dist/assets')));
@@ -197,8 +199,9 @@ describe('mix6', () => {
       for (const f of fs.readdirSync(pub)) {
         if (['js', 'css', 'mix-manifest.json'].includes(f) || f.endsWith('.wasm')) fs.rmSync(path.join(pub, f), { recursive: true, force: true });
       }
-      const out = (await run('npm', ['run', script], dir, 240000)).replace(/\x1b\[[0-9;]*m/g, '');
+      const out = await run('npm', ['run', script], dir, 240000);
       assert.match(out, /Compiled successfully/i, out);
+      assert.doesNotMatch(out, /warning|error/i, out); // such as webpack's 'Critical dependency'
       const webpack = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/webpack/package.json'), 'utf8')).version;
       assert.match(webpack, /^5\./);
       checkOutput(pub, fs.readdirSync(pub, { recursive: true }).map(String));
