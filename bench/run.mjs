@@ -4,9 +4,10 @@
 //   floor      a bare WebSocket: JSON.parse frame, JSON.parse data, one comparison, callback
 //   reference  pusher-js 8.6.0 + laravel-echo 2.5.0
 //   echo-wasm  the built package (pkg/), `import Echo from '/pkg/index.js'`
+// The load section builds a small Vue app per client instead (lib/load.mjs, apps/load/).
 // Writes bench/results/latest.json and BENCHMARKS.md (see lib/report.mjs).
 //
-//   node bench/run.mjs [--quick] [--only cpu,dispatch,e2e,latency,memory,cycles,reconnect,size,profile]
+//   node bench/run.mjs [--quick] [--only size,load,cpu,dispatch,e2e,latency,memory,cycles,reconnect,profile]
 import { chromium } from 'playwright-core';
 import { Worker } from 'node:worker_threads';
 import { execSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import Pusher from 'pusher';
 import { summary, median, quantile } from './lib/stats.mjs';
 import { measureSizes } from './lib/size.mjs';
 import { renderReport } from './lib/report.mjs';
+import { loadSection } from './lib/load.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -38,10 +40,10 @@ const PKG_NAMES = process.env.BENCH_PKG_NAMES_URL || null; // unstripped build f
 const P = QUICK
   ? { reps: 1, cpuSmall: 5000, cpuLarge: 1000, cpuWarm: 1000, dispatchN: 2000, dispatchChannels: 1000, dispatchListeners: 100,
       e2eN: 20000, e2eWarm: 2000, latRate: 500, latSeconds: 1, memChannels: [1, 100, 1000], memReps: 1, cycles: 50,
-      reconnectChannels: 100, reconnectReps: 1, profileN: 20000 }
+      reconnectChannels: 100, reconnectReps: 1, profileN: 20000, loadReps: 1 }
   : { reps: 5, cpuSmall: 200000, cpuLarge: 50000, cpuWarm: 20000, dispatchN: 100000, dispatchChannels: 10000, dispatchListeners: 100,
       e2eN: 300000, e2eWarm: 30000, latRate: 500, latSeconds: 10, memChannels: [1, 100, 1000, 10000], memReps: 3, cycles: 1000,
-      reconnectChannels: 100, reconnectReps: 5, profileN: 200000 };
+      reconnectChannels: 100, reconnectReps: 5, profileN: 200000, loadReps: 9 };
 const CLIENTS = ['floor', 'reference', 'echo-wasm'];
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
@@ -450,6 +452,7 @@ async function main() {
   results.machine.browser = `Chromium ${browser.version()} (headless, playwright-core ${JSON.parse(readFileSync(path.join(HERE, 'node_modules/playwright-core/package.json'), 'utf8')).version})`;
   const sections = [
     ['size', () => measureSizes({ quick: QUICK, root: ROOT, benchDir: HERE })],
+    ['load', () => loadSection({ browser, env, quick: QUICK, reps: P.loadReps, root: ROOT, benchDir: HERE, log, pageErrors: results.pageErrors })],
     ['cpu', cpuSection], ['dispatch', dispatchSection], ['e2e', e2eSection], ['latency', latencySection],
     ['memory', memorySection], ['cycles', cyclesSection], ['reconnect', reconnectSection], ['profile', profileSection],
   ];

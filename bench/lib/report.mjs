@@ -102,6 +102,7 @@ export function renderReport(r) {
     for (const cfg of d.configs) p(`| ${cfg.label} | ${mm(d.results[cfg.name].reference, 3)} | ${mm(d.results[cfg.name]['echo-wasm'], 3)} |`);
     p('');
   }
+  if (S.load && !S.load.error) renderLoad(S.load, r.quick, p);
   if (S.profile && !S.profile.error) {
     p('## Profile: echo-wasm CPU benchmark', '');
     p(`Chromium CPU profile (CDP \`Profiler\`, 100 µs sampling) of the echo-wasm CPU benchmark (${S.profile.pkg === '/pkg' ? 'shipped stripped wasm: wasm functions have no names' : 'an unstripped build of the same wasm (`wasm-bindgen` output without wasm-opt, so with its name section; slightly slower than the shipped one)'}); top functions by self time (idle and program excluded).`, '');
@@ -126,6 +127,10 @@ function targets(r) {
   const S = r.sections;
   const out = [];
   const ok = (s) => s && !s.error;
+  if (ok(S.load)) for (const [k, limit] of [['mounted', 1.0], ['connected', 1.3]]) {
+    const q = S.load.ratios[k].reference;
+    out.push({ target: `load: ${k} ≤ ${limit.toFixed(1)}x reference (median)`, measured: `${q.toFixed(2)}x (${Math.round(S.load.results['echo-wasm'][k].median)} ms vs ${Math.round(S.load.results.reference[k].median)} ms)${r.quick ? '; quick run, one load each: no verdict' : ''}`, ok: r.quick ? null : q <= limit });
+  }
   if (ok(S.cpu)) for (const k of ['small', 'large']) {
     const q = S.cpu[k]['echo-wasm'].median / S.cpu[k].floor.median;
     out.push({ target: `CPU per event ≤ 1.3x floor (${k === 'small' ? '~100 B' : '~2 KB'})`, measured: `${q.toFixed(2)}x floor`, ok: q <= 1.3 });
@@ -137,4 +142,33 @@ function targets(r) {
   if (ok(S.reconnect)) { const e = S.reconnect.results['echo-wasm'].ms.median; const ref = S.reconnect.results.reference.ms.median; out.push({ target: 'reconnect ≤ 0.5x reference', measured: `${Math.round(e)} ms vs ${Math.round(ref)} ms (${(e / ref).toFixed(2)}x)`, ok: e <= 0.5 * ref }); }
   if (ok(S.dispatch)) { const d = S.dispatch.results; const q = d.channels['echo-wasm'].median / d.base['echo-wasm'].median; const ql = d.listeners['echo-wasm'].median / d.base['echo-wasm'].median; out.push({ target: 'dispatch cost flat from 1 to 10,000 channels', measured: `${q.toFixed(2)}x with ${S.dispatch.configs[1].label}; ${ql.toFixed(2)}x with ${S.dispatch.configs[2].label}`, ok: q <= 1.1 }); }
   return out;
+}
+
+const CLIENT_LABELS = { floor: 'floor (bare WebSocket)', reference: 'reference (@laravel/echo-vue + pusher-js)', 'echo-wasm': 'echo-wasm (echo-wasm/vue)' };
+
+function renderLoad(x, quick, p) {
+  const C = ['floor', 'reference', 'echo-wasm'];
+  const R = x.results;
+  p('## 8. Load over a slow link', '');
+  p(`The same small Vue app (\`bench/apps/load/\`: a root component, a status badge and a 24-row table) built three ways with Vite ${x.vite} and \`@vitejs/plugin-vue\` ${x.pluginVue} (production build, the same inline config for all three, nothing for echo-wasm): **floor** = the component tree with a bare \`WebSocket\` whose status becomes \`connected\` at \`pusher:connection_established\`; **reference** = \`@laravel/echo-vue@2.5.0\` (which bundles laravel-echo 2.5.0) + \`pusher-js@8.6.0\`, \`configureEcho\` / \`useConnectionStatus\`; **echo-wasm** = \`echo-wasm\` + \`echo-wasm/vue\`, \`configureEcho\` / \`useConnectionStatus\` (the package copied into the app's \`node_modules\` as a registry install would be). Each build is served by a Node static server on 127.0.0.1 with every file gzip -9 (\`Content-Encoding: gzip\`, \`application/wasm\` for the wasm, \`Cache-Control: no-store\`); each run is a fresh browser context in the one headless Chromium with CDP \`Network.setCacheDisabled\` and \`Network.emulateNetworkConditions\` (${x.link.downloadThroughput * 8 / 1e6} Mbit/s down, ${x.link.uploadThroughput * 8 / 1e3} kbit/s up, ${x.link.latency} ms latency). The apps connect to the harness Sockudo (port and key from the page's query string, the same way for all three). ${x.reps} interleaved runs (floor, reference, echo-wasm, floor, …)${x.warmup ? ' after one warm-up round' : ''}.`, '');
+  p('Timestamps, both `performance.now()` from navigation start: **mounted** = the root component\'s `onMounted`; **connected** = the first time the `useConnectionStatus()` ref becomes `\'connected\'` (a synchronous watcher; floor: `pusher:connection_established`).', '');
+  p('| client | mounted ms | connected ms | whole app gzip -9 | files (gzip B) |', '| --- | --- | --- | --- | --- |');
+  for (const c of C) p(`| ${CLIENT_LABELS[c]} | ${mm(R[c].mounted, 0)} | ${mm(R[c].connected, 0)} | ${int(x.apps[c].total.gzip)} B | ${x.apps[c].files.map((q) => `${q.file.replace(/^\/(assets\/)?/, '')} ${int(q.gzip)}`).join(', ')} |`);
+  p('');
+  if (!quick) {
+    p('| ratio (medians) | mounted | connected | app gzip |', '| --- | --- | --- | --- |');
+    p(`| echo-wasm / reference (targets ≤ 1.0x, ≤ 1.3x) | ${f(x.ratios.mounted.reference)}x | ${f(x.ratios.connected.reference)}x | ${ratio(x.apps['echo-wasm'].total.gzip, x.apps.reference.total.gzip)} |`);
+    p(`| echo-wasm / floor | ${f(x.ratios.mounted.floor)}x | ${f(x.ratios.connected.floor)}x | ${ratio(x.apps['echo-wasm'].total.gzip, x.apps.floor.total.gzip)} |`, '');
+  }
+  p('Every run, mounted / connected ms:', '');
+  p('| run | ' + C.join(' | ') + ' |', '| --- | ' + C.map(() => '---').join(' | ') + ' |');
+  for (let i = 0; i < x.reps; i++) p(`| ${i + 1} | ${C.map((c) => `${f(x.runs[c][i].mounted, 0)} / ${f(x.runs[c][i].connected, 0)}`).join(' | ')} |`);
+  p('');
+  p('Timeline of the last run of each app (resource timing entries, ms from navigation start; `main.js body runs` = a `performance.mark` after the entry\'s imports evaluated):', '');
+  for (const c of C) {
+    const t = x.timeline[c];
+    const wasm = t.wasmStart == null ? '' : ` The wasm request started ${f(t.wasmStart - t.jsEnd, 0)} ms after the last JS response ended (${t.wasmAfterJs ? 'sequential after the JS' : 'overlapping the JS'}).`;
+    p(`- **${c}**: ${t.events.map((e) => `${e.what.replace(/\/assets\//, '')} ${f(e.ms, 0)}`).join(' → ')}.${wasm}`);
+  }
+  p('');
 }
