@@ -33,7 +33,7 @@ function stage(root, benchDir, work) {
   for (const f of ['package.json', ...pkg.files]) {
     if (!existsSync(path.join(pkgDir, f))) continue;
     mkdirSync(path.dirname(path.join(dest, f)), { recursive: true });
-    cpSync(path.join(pkgDir, f), path.join(dest, f));
+    cpSync(path.join(pkgDir, f), path.join(dest, f), { recursive: true });
   }
   return src;
 }
