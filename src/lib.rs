@@ -70,6 +70,12 @@ pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+/// The allocator: talc, smaller than std's dlmalloc and as fast (BENCHMARKS.md, "Issue 11:
+/// size levers").
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 
 pub use engine::{AuthOutcome, Authorization, Engine, Output, SocketHandle, UserAuthOutcome};
 pub use payload::Payload;
