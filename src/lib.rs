@@ -35,7 +35,8 @@
 //! (`/broadcasting/auth`; `web/auth_reply.rs` reads the answers), `web/browser.rs` turns
 //! page signals into inputs, `web/notify.rs` shows desktop notifications
 //! (`web/notify_spec.rs` says what they show), `web/boundary.rs` is serde at the JS
-//! boundary (serde-wasm-bindgen; `web/lenient.rs` its field types). Leaves: `web/input.rs` (inputs and the sink socket and page
+//! boundary (values in read with our own deserializer, `web/js_de.rs`; values out with
+//! serde-wasm-bindgen; `web/lenient.rs` the field types). Leaves: `web/input.rs` (inputs and the sink socket and page
 //! signals feed), `web/clock.rs`, `web/js.rs`, `web/thrown.rs`, `web/handles.rs`,
 //! `web/error_object.rs`, `web/payload.rs`, `web/callback.rs`.
 //!
