@@ -7,7 +7,7 @@
 // The load section builds a small Vue app per client instead (lib/load.mjs, apps/load/).
 // Writes bench/results/latest.json and BENCHMARKS.md (see lib/report.mjs).
 //
-//   node bench/run.mjs [--quick] [--only size,load,cpu,dispatch,e2e,latency,memory,cycles,reconnect,profile]
+//   node bench/run.mjs [--quick] [--only size,load,cpu,cpusweep,dispatch,e2e,latency,memory,cycles,reconnect,profile]
 import { chromium } from 'playwright-core';
 import { Worker } from 'node:worker_threads';
 import { execSync } from 'node:child_process';
@@ -103,31 +103,41 @@ async function setupCounting(page, { extraChannels = 0, extraListeners = 0 } = {
 const fmt = (x, d = 2) => (x == null ? 'n/a' : Number(x).toFixed(d));
 
 // ---------------------------------------------------------------- 1. CPU per inbound event
+// Payload shapes (bench/pages/bench.js `B.frames`): ~100 B of five fields; ~2 KB of many
+// fields (18 nested objects: JSON.parse dominates); ~2 KB that is one long string (JSON.parse
+// is cheap, so the fixed per-event cost shows).
+const CPU_KINDS = ['small', 'large', 'text'];
+const cpuCount = (kind) => (kind === 'small' ? P.cpuSmall : P.cpuLarge);
+
 async function cpuSection() {
-  log(`cpu: ${P.cpuSmall} x ~100 B and ${P.cpuLarge} x ~2 KB events through the fake socket, ${P.reps} reps`);
+  log(`cpu: ${P.cpuSmall} x ~100 B, ${P.cpuLarge} x ~2 KB (many fields) and ${P.cpuLarge} x ~2 KB (one string) events through the fake socket, ${P.reps} reps`);
   const pages = {};
   for (const c of CLIENTS) { pages[c] = await openPage(c); await setupCounting(pages[c]); }
-  const out = { small: {}, large: {} };
+  const out = {};
   const frameInfo = {};
   for (const c of CLIENTS) { // warm-up
-    for (const kind of ['small', 'large']) frameInfo[kind] = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [P.cpuWarm, kind]);
+    for (const kind of CPU_KINDS) frameInfo[kind] = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [P.cpuWarm, kind]);
   }
-  const runs = { small: {}, large: {} };
+  const runs = Object.fromEntries(CPU_KINDS.map((k) => [k, {}]));
   for (let rep = 0; rep < P.reps; rep++) {
-    for (const kind of ['small', 'large']) {
+    for (const kind of CPU_KINDS) {
       for (const c of CLIENTS) {
         await gc(pages[c]);
-        const n = kind === 'small' ? P.cpuSmall : P.cpuLarge;
+        const n = cpuCount(kind);
         const r = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [n, kind]);
         if (r.count !== n) throw new Error(`cpu: ${c} counted ${r.count} of ${n}`);
         (runs[kind][c] ||= []).push(r.us);
       }
     }
-    log(`cpu: rep ${rep + 1}: ` + ['small', 'large'].map((k) => CLIENTS.map((c) => `${c} ${fmt(runs[k][c].at(-1), 3)}`).join(', ')).join(' | ') + ' µs/event');
+    log(`cpu: rep ${rep + 1}: ` + CPU_KINDS.map((k) => `${k}: ` + CLIENTS.map((c) => `${c} ${fmt(runs[k][c].at(-1), 3)}`).join(', ')).join(' | ') + ' µs/event');
   }
-  for (const kind of ['small', 'large']) for (const c of CLIENTS) out[kind][c] = summary(runs[kind][c]);
-  out.frames = { small: { frameBytes: frameInfo.small.frameBytes, dataBytes: frameInfo.small.dataBytes }, large: { frameBytes: frameInfo.large.frameBytes, dataBytes: frameInfo.large.dataBytes } };
-  out.counts = { small: P.cpuSmall, large: P.cpuLarge };
+  for (const kind of CPU_KINDS) { out[kind] = {}; for (const c of CLIENTS) out[kind][c] = summary(runs[kind][c]); }
+  // Each rep's ratios, measured in the same round (the machine is shared: absolute µs move).
+  out.roundRatios = Object.fromEntries(CPU_KINDS.map((k) => [k, runs[k]['echo-wasm'].map((e, i) => ({ floor: e / runs[k].floor[i], reference: e / runs[k].reference[i] }))]));
+  out.kinds = CPU_KINDS;
+  out.frames = Object.fromEntries(CPU_KINDS.map((k) => [k, { frameBytes: frameInfo[k].frameBytes, dataBytes: frameInfo[k].dataBytes }]));
+  out.counts = Object.fromEntries(CPU_KINDS.map((k) => [k, cpuCount(k)]));
+  log('cpu: medians, echo-wasm / floor and / reference: ' + CPU_KINDS.map((k) => `${k} ${fmt(out[k]['echo-wasm'].median / out[k].floor.median)}x / ${fmt(out[k]['echo-wasm'].median / out[k].reference.median)}x`).join(', '));
   // The engine clock is read once per frame: what one read costs in this browser (issue 12,
   // item 7: monotonic performance.now() in place of Date.now()).
   out.clock = await pages['echo-wasm'].evaluate((n) => {
@@ -138,6 +148,46 @@ async function cpuSection() {
   }, P.reps > 1 ? 2_000_000 : 100_000);
   log(`cpu: clock read per frame: performance.timeOrigin + performance.now() ${fmt(out.clock.performanceNowNs, 1)} ns, Date.now() ${fmt(out.clock.dateNowNs, 1)} ns (${out.clock.calls} calls each)`);
   for (const c of CLIENTS) await closePage(pages[c]);
+  return out;
+}
+
+// ---------------------------------------------------------------- 1b. CPU per event against payload size
+// The one-string shape at growing lengths, floor and echo-wasm interleaved: whether echo-wasm's
+// cost over the floor (same round) grows with the payload (a copy or a parse the floor does not
+// make would show as a slope).
+const SWEEP_LENGTHS = [100, 1900, 8000, 32000];
+async function cpuSweepSection() {
+  const clients = ['floor', 'echo-wasm'];
+  const count = (len) => (QUICK ? 500 : Math.round((50000 * 2000) / Math.max(2000, len)));
+  log(`cpusweep: one-string payloads of ${SWEEP_LENGTHS.join(' / ')} characters, floor and echo-wasm, ${P.reps} reps`);
+  const pages = {};
+  for (const c of clients) { pages[c] = await openPage(c); await setupCounting(pages[c]); }
+  const frames = {};
+  for (const c of clients) for (const len of SWEEP_LENGTHS) frames[len] = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [Math.min(P.cpuWarm, count(len)), `text-${len}`]);
+  const runs = {};
+  for (let rep = 0; rep < P.reps; rep++) {
+    for (const len of SWEEP_LENGTHS) for (const c of clients) {
+      await gc(pages[c]);
+      const n = count(len);
+      const r = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [n, `text-${len}`]);
+      if (r.count !== n) throw new Error(`cpusweep: ${c} counted ${r.count} of ${n}`);
+      ((runs[len] ||= {})[c] ||= []).push(r.us);
+    }
+    log(`cpusweep: rep ${rep + 1}: ` + SWEEP_LENGTHS.map((len) => `${len}: floor ${fmt(runs[len].floor.at(-1), 3)}, echo-wasm ${fmt(runs[len]['echo-wasm'].at(-1), 3)}`).join(' | ') + ' µs/event');
+  }
+  const out = { lengths: SWEEP_LENGTHS, rows: [] };
+  for (const len of SWEEP_LENGTHS) {
+    const e = runs[len]['echo-wasm'], fl = runs[len].floor;
+    out.rows.push({ len, n: count(len), frameBytes: frames[len].frameBytes, dataBytes: frames[len].dataBytes,
+      floor: summary(fl), echo: summary(e), overUs: summary(e.map((x, i) => x - fl[i])), ratio: summary(e.map((x, i) => x / fl[i])) });
+  }
+  // Least-squares slope of the same-round overhead (µs) against the frame size (KB).
+  const pts = out.rows.map((r) => [r.frameBytes / 1000, r.overUs.median]);
+  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  out.slopeUsPerKB = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / pts.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
+  out.slopeFloorUsPerKB = (() => { const q = out.rows.map((r) => [r.frameBytes / 1000, r.floor.median]); const qx = q.reduce((s, p) => s + p[0], 0) / q.length, qy = q.reduce((s, p) => s + p[1], 0) / q.length; return q.reduce((s, p) => s + (p[0] - qx) * (p[1] - qy), 0) / q.reduce((s, p) => s + (p[0] - qx) ** 2, 0); })();
+  log(`cpusweep: echo-wasm over floor (same round, median): ` + out.rows.map((r) => `${r.frameBytes} B ${fmt(r.overUs.median, 3)} µs (${fmt(r.ratio.median)}x)`).join(', ') + `; slope ${fmt(out.slopeUsPerKB, 3)} µs per KB of frame (floor itself ${fmt(out.slopeFloorUsPerKB, 3)} µs per KB)`);
+  for (const c of clients) await closePage(pages[c]);
   return out;
 }
 
@@ -402,47 +452,105 @@ async function reconnectSection() {
 }
 
 // ---------------------------------------------------------------- profile of echo-wasm
+// echo-wasm and the floor under the CDP sampling profiler, per payload shape (and a 32,000-character string), so the per-event
+// self time of each function (and of each part: JSON.parse, the MessageEvent.data getter,
+// string copies into Rust, the listener, wasm, GC) can be compared across sizes and shapes.
+const PROFILE_KINDS = [...CPU_KINDS, 'text-32000'];
 async function profileSection() {
   const pkg = PKG_NAMES || '/pkg';
-  log(`profile: echo-wasm CPU benchmark under the CDP profiler (${pkg === '/pkg' ? 'shipped, stripped wasm' : 'unstripped wasm with names'})`);
-  const out = { pkg, n: P.profileN, kinds: {} };
-  const page = await openPage('echo-wasm', { pkg });
-  await setupCounting(page);
-  await page.evaluate((n) => B.cpuRun(n, 'small'), P.cpuWarm);
-  await page.cdp.send('Profiler.enable');
-  await page.cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-  for (const kind of ['small', 'large']) {
-    await page.evaluate((n) => B.cpuRun(n, 'large'), Math.min(P.cpuWarm, 5000));
-    await page.cdp.send('Profiler.start');
-    const r = await page.evaluate(([n, k]) => B.cpuRun(n, k), [kind === 'small' ? P.profileN : Math.round(P.profileN / 4), kind]);
-    const { profile } = await page.cdp.send('Profiler.stop');
-    out.kinds[kind] = { usPerEvent: r.us, top: summariseProfile(profile) };
-  }
-  // Show the source line of anonymous functions in the wasm-bindgen glue.
+  log(`profile: echo-wasm and floor CPU benchmark under the CDP profiler (${pkg === '/pkg' ? 'shipped, stripped wasm' : 'unstripped wasm with names'})`);
+  const out = { pkg, n: P.profileN, kinds: {}, floor: {} };
   const glue = (await (await fetch(`${env.backend}${pkg}/dist/echo_wasm.js`)).text()).split('\n');
-  for (const k of Object.values(out.kinds)) for (const row of k.top) {
-    const m = /^\(anonymous\) echo_wasm\.js:(\d+)$/.exec(row.fn);
-    if (m) row.source = glue.slice(Number(m[1]) - 1, Number(m[1]) + 1).map((l) => l.trim()).join(' ').slice(0, 110);
+  for (const client of ['echo-wasm', 'floor']) {
+    const page = await openPage(client, client === 'echo-wasm' ? { pkg } : {});
+    await setupCounting(page);
+    for (const kind of PROFILE_KINDS) await page.evaluate(([n, k]) => B.cpuRun(n, k), [Math.min(P.cpuWarm, 5000), kind]);
+    await page.cdp.send('Profiler.enable');
+    await page.cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    for (const kind of PROFILE_KINDS) {
+      const n = kind === 'small' ? P.profileN : kind === 'text-32000' ? Math.round(P.profileN / 20) : Math.round(P.profileN / 4);
+      await gc(page);
+      await page.cdp.send('Profiler.start');
+      const r = await page.evaluate(([n, k]) => B.cpuRun(n, k), [n, kind]);
+      const { profile } = await page.cdp.send('Profiler.stop');
+      const { top, parts } = summariseProfile(profile, n, glue);
+      const alloc = await allocationsPerEvent(page, kind, Math.round(n / 4));
+      (client === 'floor' ? out.floor : out.kinds)[kind] = { n, usPerEvent: r.us, top, parts, alloc };
+    }
+    await closePage(page);
   }
-  await closePage(page);
+  const top = (parts) => Object.entries(parts).slice(0, 6).map(([p, us]) => `${p} ${fmt(us, 3)}`).join(', ');
+  for (const k of PROFILE_KINDS) log(`profile: ${k}, µs/event by part: echo-wasm ${top(out.kinds[k].parts)}; floor ${top(out.floor[k].parts)}`);
+  for (const k of PROFILE_KINDS) log(`profile: ${k}, JS heap allocated per event: echo-wasm ${Math.round(out.kinds[k].alloc.bytesPerEvent)} B (${out.kinds[k].alloc.top.slice(0, 4).map((x) => `${x.fn} ${Math.round(x.bytesPerEvent)}`).join(', ')}); floor ${Math.round(out.floor[k].alloc.bytesPerEvent)} B (${out.floor[k].alloc.top.slice(0, 3).map((x) => `${x.fn} ${Math.round(x.bytesPerEvent)}`).join(', ')})`);
   return out;
 }
-function summariseProfile(profile) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+/** JS heap bytes allocated per event by function (CDP sampling heap profiler, objects a
+ * minor or major GC collected included): what each client allocates per event. */
+async function allocationsPerEvent(page, kind, n) {
+  await gc(page);
+  await page.cdp.send('HeapProfiler.enable');
+  await page.cdp.send('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  await page.evaluate(([n, k]) => B.cpuRun(n, k), [n, kind]);
+  const { profile } = await page.cdp.send('HeapProfiler.stopSampling');
+  const by = new Map();
+  let total = 0;
+  const walk = (node) => {
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}${f.functionName ? '' : `:${f.lineNumber + 1}`}`;
+    if (node.selfSize) { by.set(key, (by.get(key) || 0) + node.selfSize); total += node.selfSize; }
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  return { bytesPerEvent: total / n, top: [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([fn, b]) => ({ fn, bytesPerEvent: b / n })) };
+}
+/** The part of the per-event work a profile node belongs to (self time only). V8 counts a
+ * builtin (JSON.parse, a getter) as the self time of the JS function that calls it: the
+ * floor's parses are in its `ws.onmessage`, echo-wasm's in the wasm-bindgen glue import. */
+function partOf(f, source) {
+  const name = f.functionName;
+  if (name === '(garbage collector)') return 'GC';
+  if (f.url.endsWith('bench.js')) {
+    if (name === 'ws.onmessage') return 'floor onmessage (2 JSON.parse, compare)';
+    if (name === 'cpuRun') return 'driving loop';
+    return name ? `bench.js ${name}` : 'listener';
+  }
+  if (name === 'wasm-to-js' || name.startsWith('js-to-wasm')) return 'JS<->wasm transitions';
+  if (name === 'now' && !f.url) return 'clock (performance.now)';
+  if (f.url.endsWith('.wasm')) return 'wasm (Rust)';
+  if (f.url.endsWith('echo_wasm.js')) {
+    const src = `${name} ${source || ''}`;
+    if (/JSON\.parse/.test(src)) return 'JSON.parse (glue)';
+    if (/__wbg_data_/.test(src)) return 'getters: MessageEvent.data, frame.data (glue)';
+    if (/__wbg_(event|channel|user_id)_/.test(src)) return 'getters: frame.event/channel/user_id (glue)';
+    if (/string_get|passStringToWasm|encodeInto|getStringFromWasm|decodeText/.test(src)) return 'string copies into Rust (glue)';
+    if (/__wbg_now_/.test(src)) return 'clock (performance.now)';
+    if (/__wbg_call_/.test(src)) return 'listener call (glue)';
+    return 'other glue';
+  }
+  return 'other (V8, Playwright)';
+}
+function summariseProfile(profile, n, glue = []) {
+  const byId = new Map(profile.nodes.map((x) => [x.id, x]));
   const self = new Map();
+  const parts = {};
   let total = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const dt = profile.timeDeltas[i + 1] ?? 0;
-    const node = byId.get(profile.samples[i]);
-    const f = node.callFrame;
+    const f = byId.get(profile.samples[i]).callFrame;
     if (f.functionName === '(idle)' || f.functionName === '(program)') continue;
     const file = f.url ? f.url.replace(/^.*\//, '') : '';
     const key = `${f.functionName || '(anonymous)'}${file ? ` ${file}${f.functionName ? '' : `:${f.lineNumber + 1}`}` : ''}`;
-    self.set(key, (self.get(key) || 0) + dt);
+    const source = file === 'echo_wasm.js' ? glue.slice(f.lineNumber, f.lineNumber + 2).map((l) => l.trim()).join(' ').slice(0, 110) : null;
+    const part = partOf(f, source);
+    parts[part] = (parts[part] || 0) + dt / n;
+    const row = self.get(key) || { us: 0, source, part };
+    row.us += dt;
+    self.set(key, row);
     total += dt;
   }
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)
-    .map(([fn, us]) => ({ fn, ms: us / 1000, pct: (us / total) * 100 }));
+  const top = [...self.entries()].sort((a, b) => b[1].us - a[1].us).slice(0, 20)
+    .map(([fn, x]) => ({ fn, ms: x.us / 1000, pct: (x.us / total) * 100, usPerEvent: x.us / n, part: x.part, ...(x.source ? { source: x.source } : {}) }));
+  return { top, parts: Object.fromEntries(Object.entries(parts).sort((a, b) => b[1] - a[1])) };
 }
 
 // ---------------------------------------------------------------- main
@@ -453,7 +561,7 @@ async function main() {
   const sections = [
     ['size', () => measureSizes({ quick: QUICK, root: ROOT, benchDir: HERE })],
     ['load', () => loadSection({ browser, env, quick: QUICK, reps: P.loadReps, root: ROOT, benchDir: HERE, log, pageErrors: results.pageErrors })],
-    ['cpu', cpuSection], ['dispatch', dispatchSection], ['e2e', e2eSection], ['latency', latencySection],
+    ['cpu', cpuSection], ['cpusweep', cpuSweepSection], ['dispatch', dispatchSection], ['e2e', e2eSection], ['latency', latencySection],
     ['memory', memorySection], ['cycles', cyclesSection], ['reconnect', reconnectSection], ['profile', profileSection],
   ];
   let failed = 0;
