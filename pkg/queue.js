@@ -118,7 +118,14 @@ export function apply(q, echo, WasmEcho) {
   for (const [thrown, channel, refusedOpen] of failures) {
     // A refused channel has no wasm listeners: its own error(cb)s are called here.
     const own = refusedOpen ? channel[ERRS] : [];
-    const event = q.wasm.__reportQueued(thrown, channel ? channel.name : undefined, own.length > 0);
+    const code = typeof thrown?.code === 'string' ? thrown.code : 'config';
+    let message;
+    try {
+      message = String(thrown?.message ?? thrown);
+    } catch {
+      message = 'A call made before the wasm was ready was refused.';
+    }
+    const event = q.wasm.__reportQueued(code, message, channel ? channel.name : undefined, own.length > 0);
     for (const callback of own) callSafely(callback, event);
   }
   for (const wrapper of wrappers) wrapper[ERRS] = null;

@@ -19,13 +19,9 @@ pub fn throwable_parts(code: &str, message: &str) -> JsValue {
     error.into()
 }
 
-/// The stable code and message of something a facade method threw (an `EchoError`: the codes
-/// the facade throws; anything else reads as `config`), a missing message as what was thrown.
-/// (Not through `error::CODES`: that would ship the table's prose in the wasm.)
-pub fn parts_of(thrown: &JsValue) -> (&'static str, String) {
-    let read = |key: &str| js_sys::Reflect::get(thrown, &key.into()).ok().and_then(|v| v.as_string());
-    let thrown_codes = [code::CONFIG, code::INVALID_CHANNEL, code::CLIENT_EVENT_INVALID, code::DESTROYED];
-    let code = read("code").and_then(|c| thrown_codes.into_iter().find(|known| *known == c)).unwrap_or(code::CONFIG);
-    let message = read("message").unwrap_or_else(|| crate::web::thrown::describe(thrown));
-    (code, message)
+/// The stable code of something a facade method threw, as the JS read it from the `EchoError`
+/// (one of the codes the facade throws; anything else reads as `config`). Not looked up in
+/// `error::CODES`: that would ship the table's prose in the wasm.
+pub fn thrown_code(code: &str) -> &'static str {
+    [code::INVALID_CHANNEL, code::CLIENT_EVENT_INVALID, code::DESTROYED].into_iter().find(|known| *known == code).unwrap_or(code::CONFIG)
 }

@@ -212,16 +212,16 @@ impl Echo {
         }
     }
 
-    /// Not API (the package's JS): a call the app made before the wasm was ready threw
-    /// `thrown` once applied; it is recorded and given to the error listeners of `channel`
-    /// (when given) and of the connector, as the sync call would have thrown it. `heard`:
-    /// the JS has listeners of its own for it. Returns the error object.
+    /// Not API (the package's JS): a call the app made before the wasm was ready threw an
+    /// `EchoError` (`code`, `message`) once applied; it is recorded and given to the error
+    /// listeners of `channel` (when given) and of the connector, as the sync call would have
+    /// thrown it. `heard`: the JS has listeners of its own for it. Returns the error object.
     #[wasm_bindgen(js_name = __reportQueued, skip_typescript)]
-    pub fn report_queued(&self, thrown: JsValue, channel: Option<String>, heard: bool) -> JsValue {
-        let (code, message) = errors::parts_of(&thrown);
+    pub fn report_queued(&self, code: &str, message: &str, channel: Option<String>, heard: bool) -> JsValue {
+        let code = errors::thrown_code(code);
         match self.live() {
-            Some(client) => client.report_refused_call(code, &message, channel.as_deref(), heard).into(),
-            None => crate::web::error_object::error_object("UsageError", code, &message, channel.as_deref()).into(),
+            Some(client) => client.report_refused_call(code, message, channel.as_deref(), heard).into(),
+            None => crate::web::error_object::error_object("UsageError", code, message, channel.as_deref()).into(),
         }
     }
 
