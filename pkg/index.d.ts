@@ -133,6 +133,7 @@ export interface NotificationsPermission {
   /**
    * Ask the user. Browsers require a user gesture (call it from a click, e.g. the bell);
    * without one it resolves with the current state and records why in `diagnose()`. Never rejects.
+   * Called before the wasm is ready, it asks once it is (by then the click's gesture may have expired).
    */
   requestPermission(): Promise<'default' | 'granted' | 'denied' | 'unsupported'>;
 }
