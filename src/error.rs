@@ -105,6 +105,8 @@ codes! {
         => "Fix the listener; the exception is attached to this error.";
     DESTROYED = "echo_destroyed": "A method was called on an Echo after `destroy()` (or `configureEcho()` again), or on a channel, connector or notifications handle of that Echo."
         => "Create a new Echo (or call `configureEcho()` again) and take channels from it.";
+    WASM_LOAD_FAILED = "wasm_load_failed": "The WebAssembly module (`dist/echo_wasm_bg.wasm`) could not be loaded: an HTTP error such as 404, a network error, bytes that are not that module, or a Content Security Policy that forbids compiling WebAssembly. Nothing connects; `ready` rejects and every other call does nothing."
+        => "Serve the package's `dist/echo_wasm_bg.wasm` with the app's built assets at the URL in the message, with `Content-Type: application/wasm`, and allow `'wasm-unsafe-eval'` in the page's `script-src` Content Security Policy.";
 }
 
 /// Problems with the options, found before connecting.
