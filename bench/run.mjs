@@ -4,9 +4,10 @@
 //   floor      a bare WebSocket: JSON.parse frame, JSON.parse data, one comparison, callback
 //   reference  pusher-js 8.6.0 + laravel-echo 2.5.0
 //   echo-wasm  the built package (pkg/), `import Echo from '/pkg/index.js'`
+// The load section builds a small Vue app per client instead (lib/load.mjs, apps/load/).
 // Writes bench/results/latest.json and BENCHMARKS.md (see lib/report.mjs).
 //
-//   node bench/run.mjs [--quick] [--only cpu,dispatch,e2e,latency,memory,cycles,reconnect,size,profile]
+//   node bench/run.mjs [--quick] [--only size,load,cpu,cpusweep,dispatch,e2e,latency,memory,cycles,reconnect,profile]
 import { chromium } from 'playwright-core';
 import { Worker } from 'node:worker_threads';
 import { execSync } from 'node:child_process';
@@ -18,6 +19,8 @@ import Pusher from 'pusher';
 import { summary, median, quantile } from './lib/stats.mjs';
 import { measureSizes } from './lib/size.mjs';
 import { renderReport } from './lib/report.mjs';
+import { loadSection } from './lib/load.mjs';
+import { summariseProfile, allocationsPerEvent } from './lib/profile.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -38,10 +41,10 @@ const PKG_NAMES = process.env.BENCH_PKG_NAMES_URL || null; // unstripped build f
 const P = QUICK
   ? { reps: 1, cpuSmall: 5000, cpuLarge: 1000, cpuWarm: 1000, dispatchN: 2000, dispatchChannels: 1000, dispatchListeners: 100,
       e2eN: 20000, e2eWarm: 2000, latRate: 500, latSeconds: 1, memChannels: [1, 100, 1000], memReps: 1, cycles: 50,
-      reconnectChannels: 100, reconnectReps: 1, profileN: 20000 }
+      reconnectChannels: 100, reconnectReps: 1, profileN: 20000, loadReps: 1 }
   : { reps: 5, cpuSmall: 200000, cpuLarge: 50000, cpuWarm: 20000, dispatchN: 100000, dispatchChannels: 10000, dispatchListeners: 100,
       e2eN: 300000, e2eWarm: 30000, latRate: 500, latSeconds: 10, memChannels: [1, 100, 1000, 10000], memReps: 3, cycles: 1000,
-      reconnectChannels: 100, reconnectReps: 5, profileN: 200000 };
+      reconnectChannels: 100, reconnectReps: 5, profileN: 200000, loadReps: 9 };
 const CLIENTS = ['floor', 'reference', 'echo-wasm'];
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
@@ -101,31 +104,41 @@ async function setupCounting(page, { extraChannels = 0, extraListeners = 0 } = {
 const fmt = (x, d = 2) => (x == null ? 'n/a' : Number(x).toFixed(d));
 
 // ---------------------------------------------------------------- 1. CPU per inbound event
+// Payload shapes (bench/pages/bench.js `B.frames`): ~100 B of five fields; ~2 KB of many
+// fields (18 nested objects: JSON.parse dominates); ~2 KB that is one long string (JSON.parse
+// is cheap, so the fixed per-event cost shows).
+const CPU_KINDS = ['small', 'large', 'text'];
+const cpuCount = (kind) => (kind === 'small' ? P.cpuSmall : P.cpuLarge);
+
 async function cpuSection() {
-  log(`cpu: ${P.cpuSmall} x ~100 B and ${P.cpuLarge} x ~2 KB events through the fake socket, ${P.reps} reps`);
+  log(`cpu: ${P.cpuSmall} x ~100 B, ${P.cpuLarge} x ~2 KB (many fields) and ${P.cpuLarge} x ~2 KB (one string) events through the fake socket, ${P.reps} reps`);
   const pages = {};
   for (const c of CLIENTS) { pages[c] = await openPage(c); await setupCounting(pages[c]); }
-  const out = { small: {}, large: {} };
+  const out = {};
   const frameInfo = {};
   for (const c of CLIENTS) { // warm-up
-    for (const kind of ['small', 'large']) frameInfo[kind] = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [P.cpuWarm, kind]);
+    for (const kind of CPU_KINDS) frameInfo[kind] = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [P.cpuWarm, kind]);
   }
-  const runs = { small: {}, large: {} };
+  const runs = Object.fromEntries(CPU_KINDS.map((k) => [k, {}]));
   for (let rep = 0; rep < P.reps; rep++) {
-    for (const kind of ['small', 'large']) {
+    for (const kind of CPU_KINDS) {
       for (const c of CLIENTS) {
         await gc(pages[c]);
-        const n = kind === 'small' ? P.cpuSmall : P.cpuLarge;
+        const n = cpuCount(kind);
         const r = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [n, kind]);
         if (r.count !== n) throw new Error(`cpu: ${c} counted ${r.count} of ${n}`);
         (runs[kind][c] ||= []).push(r.us);
       }
     }
-    log(`cpu: rep ${rep + 1}: ` + ['small', 'large'].map((k) => CLIENTS.map((c) => `${c} ${fmt(runs[k][c].at(-1), 3)}`).join(', ')).join(' | ') + ' µs/event');
+    log(`cpu: rep ${rep + 1}: ` + CPU_KINDS.map((k) => `${k}: ` + CLIENTS.map((c) => `${c} ${fmt(runs[k][c].at(-1), 3)}`).join(', ')).join(' | ') + ' µs/event');
   }
-  for (const kind of ['small', 'large']) for (const c of CLIENTS) out[kind][c] = summary(runs[kind][c]);
-  out.frames = { small: { frameBytes: frameInfo.small.frameBytes, dataBytes: frameInfo.small.dataBytes }, large: { frameBytes: frameInfo.large.frameBytes, dataBytes: frameInfo.large.dataBytes } };
-  out.counts = { small: P.cpuSmall, large: P.cpuLarge };
+  for (const kind of CPU_KINDS) { out[kind] = {}; for (const c of CLIENTS) out[kind][c] = summary(runs[kind][c]); }
+  // Each rep's ratios, measured in the same round (the machine is shared: absolute µs move).
+  out.roundRatios = Object.fromEntries(CPU_KINDS.map((k) => [k, runs[k]['echo-wasm'].map((e, i) => ({ floor: e / runs[k].floor[i], reference: e / runs[k].reference[i] }))]));
+  out.kinds = CPU_KINDS;
+  out.frames = Object.fromEntries(CPU_KINDS.map((k) => [k, { frameBytes: frameInfo[k].frameBytes, dataBytes: frameInfo[k].dataBytes }]));
+  out.counts = Object.fromEntries(CPU_KINDS.map((k) => [k, cpuCount(k)]));
+  log('cpu: medians, echo-wasm / floor and / reference: ' + CPU_KINDS.map((k) => `${k} ${fmt(out[k]['echo-wasm'].median / out[k].floor.median)}x / ${fmt(out[k]['echo-wasm'].median / out[k].reference.median)}x`).join(', '));
   // The engine clock is read once per frame: what one read costs in this browser (issue 12,
   // item 7: monotonic performance.now() in place of Date.now()).
   out.clock = await pages['echo-wasm'].evaluate((n) => {
@@ -136,6 +149,46 @@ async function cpuSection() {
   }, P.reps > 1 ? 2_000_000 : 100_000);
   log(`cpu: clock read per frame: performance.timeOrigin + performance.now() ${fmt(out.clock.performanceNowNs, 1)} ns, Date.now() ${fmt(out.clock.dateNowNs, 1)} ns (${out.clock.calls} calls each)`);
   for (const c of CLIENTS) await closePage(pages[c]);
+  return out;
+}
+
+// ---------------------------------------------------------------- 1b. CPU per event against payload size
+// The one-string shape at growing lengths, floor and echo-wasm interleaved: whether echo-wasm's
+// cost over the floor (same round) grows with the payload (a copy or a parse the floor does not
+// make would show as a slope).
+const SWEEP_LENGTHS = [100, 1900, 8000, 32000];
+async function cpuSweepSection() {
+  const clients = ['floor', 'echo-wasm'];
+  const count = (len) => (QUICK ? 500 : Math.round((50000 * 2000) / Math.max(2000, len)));
+  log(`cpusweep: one-string payloads of ${SWEEP_LENGTHS.join(' / ')} characters, floor and echo-wasm, ${P.reps} reps`);
+  const pages = {};
+  for (const c of clients) { pages[c] = await openPage(c); await setupCounting(pages[c]); }
+  const frames = {};
+  for (const c of clients) for (const len of SWEEP_LENGTHS) frames[len] = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [Math.min(P.cpuWarm, count(len)), `text-${len}`]);
+  const runs = {};
+  for (let rep = 0; rep < P.reps; rep++) {
+    for (const len of SWEEP_LENGTHS) for (const c of clients) {
+      await gc(pages[c]);
+      const n = count(len);
+      const r = await pages[c].evaluate(([n, k]) => B.cpuRun(n, k), [n, `text-${len}`]);
+      if (r.count !== n) throw new Error(`cpusweep: ${c} counted ${r.count} of ${n}`);
+      ((runs[len] ||= {})[c] ||= []).push(r.us);
+    }
+    log(`cpusweep: rep ${rep + 1}: ` + SWEEP_LENGTHS.map((len) => `${len}: floor ${fmt(runs[len].floor.at(-1), 3)}, echo-wasm ${fmt(runs[len]['echo-wasm'].at(-1), 3)}`).join(' | ') + ' µs/event');
+  }
+  const out = { lengths: SWEEP_LENGTHS, rows: [] };
+  for (const len of SWEEP_LENGTHS) {
+    const e = runs[len]['echo-wasm'], fl = runs[len].floor;
+    out.rows.push({ len, n: count(len), frameBytes: frames[len].frameBytes, dataBytes: frames[len].dataBytes,
+      floor: summary(fl), echo: summary(e), overUs: summary(e.map((x, i) => x - fl[i])), ratio: summary(e.map((x, i) => x / fl[i])) });
+  }
+  // Least-squares slope of the same-round overhead (µs) against the frame size (KB).
+  const pts = out.rows.map((r) => [r.frameBytes / 1000, r.overUs.median]);
+  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  out.slopeUsPerKB = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / pts.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
+  out.slopeFloorUsPerKB = (() => { const q = out.rows.map((r) => [r.frameBytes / 1000, r.floor.median]); const qx = q.reduce((s, p) => s + p[0], 0) / q.length, qy = q.reduce((s, p) => s + p[1], 0) / q.length; return q.reduce((s, p) => s + (p[0] - qx) * (p[1] - qy), 0) / q.reduce((s, p) => s + (p[0] - qx) ** 2, 0); })();
+  log(`cpusweep: echo-wasm over floor (same round, median): ` + out.rows.map((r) => `${r.frameBytes} B ${fmt(r.overUs.median, 3)} µs (${fmt(r.ratio.median)}x)`).join(', ') + `; slope ${fmt(out.slopeUsPerKB, 3)} µs per KB of frame (floor itself ${fmt(out.slopeFloorUsPerKB, 3)} µs per KB)`);
+  for (const c of clients) await closePage(pages[c]);
   return out;
 }
 
@@ -400,49 +453,38 @@ async function reconnectSection() {
 }
 
 // ---------------------------------------------------------------- profile of echo-wasm
+// echo-wasm and the floor under the CDP sampling profiler, per payload shape (and a 32,000-character string), so the per-event
+// self time of each function (and of each part: JSON.parse, the MessageEvent.data getter,
+// string copies into Rust, the listener, wasm, GC) can be compared across sizes and shapes.
+const PROFILE_KINDS = [...CPU_KINDS, 'text-32000'];
 async function profileSection() {
   const pkg = PKG_NAMES || '/pkg';
-  log(`profile: echo-wasm CPU benchmark under the CDP profiler (${pkg === '/pkg' ? 'shipped, stripped wasm' : 'unstripped wasm with names'})`);
-  const out = { pkg, n: P.profileN, kinds: {} };
-  const page = await openPage('echo-wasm', { pkg });
-  await setupCounting(page);
-  await page.evaluate((n) => B.cpuRun(n, 'small'), P.cpuWarm);
-  await page.cdp.send('Profiler.enable');
-  await page.cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-  for (const kind of ['small', 'large']) {
-    await page.evaluate((n) => B.cpuRun(n, 'large'), Math.min(P.cpuWarm, 5000));
-    await page.cdp.send('Profiler.start');
-    const r = await page.evaluate(([n, k]) => B.cpuRun(n, k), [kind === 'small' ? P.profileN : Math.round(P.profileN / 4), kind]);
-    const { profile } = await page.cdp.send('Profiler.stop');
-    out.kinds[kind] = { usPerEvent: r.us, top: summariseProfile(profile) };
-  }
-  // Show the source line of anonymous functions in the wasm-bindgen glue.
+  log(`profile: echo-wasm and floor CPU benchmark under the CDP profiler (${pkg === '/pkg' ? 'shipped, stripped wasm' : 'unstripped wasm with names'})`);
+  const out = { pkg, n: P.profileN, kinds: {}, floor: {} };
   const glue = (await (await fetch(`${env.backend}${pkg}/dist/echo_wasm.js`)).text()).split('\n');
-  for (const k of Object.values(out.kinds)) for (const row of k.top) {
-    const m = /^\(anonymous\) echo_wasm\.js:(\d+)$/.exec(row.fn);
-    if (m) row.source = glue.slice(Number(m[1]) - 1, Number(m[1]) + 1).map((l) => l.trim()).join(' ').slice(0, 110);
+  for (const client of ['echo-wasm', 'floor']) {
+    const page = await openPage(client, client === 'echo-wasm' ? { pkg } : {});
+    await setupCounting(page);
+    for (const kind of PROFILE_KINDS) await page.evaluate(([n, k]) => B.cpuRun(n, k), [Math.min(P.cpuWarm, 5000), kind]);
+    await page.cdp.send('Profiler.enable');
+    await page.cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    for (const kind of PROFILE_KINDS) {
+      const n = kind === 'small' ? P.profileN : kind === 'text-32000' ? Math.round(P.profileN / 20) : Math.round(P.profileN / 4);
+      await gc(page);
+      await page.cdp.send('Profiler.start');
+      const r = await page.evaluate(([n, k]) => B.cpuRun(n, k), [n, kind]);
+      const { profile } = await page.cdp.send('Profiler.stop');
+      const { top, parts } = summariseProfile(profile, n, glue);
+      const alloc = await allocationsPerEvent(page, kind, Math.round(n / 4), gc);
+      (client === 'floor' ? out.floor : out.kinds)[kind] = { n, usPerEvent: r.us, top, parts, alloc };
+    }
+    await closePage(page);
   }
-  await closePage(page);
+  const top = (parts) => Object.entries(parts).slice(0, 6).map(([p, us]) => `${p} ${fmt(us, 3)}`).join(', ');
+  for (const k of PROFILE_KINDS) log(`profile: ${k}, µs/event by part: echo-wasm ${top(out.kinds[k].parts)}; floor ${top(out.floor[k].parts)}`);
+  for (const k of PROFILE_KINDS) log(`profile: ${k}, JS heap allocated per event: echo-wasm ${Math.round(out.kinds[k].alloc.bytesPerEvent)} B (${out.kinds[k].alloc.top.slice(0, 4).map((x) => `${x.fn} ${Math.round(x.bytesPerEvent)}`).join(', ')}); floor ${Math.round(out.floor[k].alloc.bytesPerEvent)} B (${out.floor[k].alloc.top.slice(0, 3).map((x) => `${x.fn} ${Math.round(x.bytesPerEvent)}`).join(', ')})`);
   return out;
 }
-function summariseProfile(profile) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  let total = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const dt = profile.timeDeltas[i + 1] ?? 0;
-    const node = byId.get(profile.samples[i]);
-    const f = node.callFrame;
-    if (f.functionName === '(idle)' || f.functionName === '(program)') continue;
-    const file = f.url ? f.url.replace(/^.*\//, '') : '';
-    const key = `${f.functionName || '(anonymous)'}${file ? ` ${file}${f.functionName ? '' : `:${f.lineNumber + 1}`}` : ''}`;
-    self.set(key, (self.get(key) || 0) + dt);
-    total += dt;
-  }
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)
-    .map(([fn, us]) => ({ fn, ms: us / 1000, pct: (us / total) * 100 }));
-}
-
 // ---------------------------------------------------------------- main
 async function main() {
   mkdirSync(path.join(HERE, 'results'), { recursive: true });
@@ -450,7 +492,8 @@ async function main() {
   results.machine.browser = `Chromium ${browser.version()} (headless, playwright-core ${JSON.parse(readFileSync(path.join(HERE, 'node_modules/playwright-core/package.json'), 'utf8')).version})`;
   const sections = [
     ['size', () => measureSizes({ quick: QUICK, root: ROOT, benchDir: HERE })],
-    ['cpu', cpuSection], ['dispatch', dispatchSection], ['e2e', e2eSection], ['latency', latencySection],
+    ['load', () => loadSection({ browser, env, quick: QUICK, reps: P.loadReps, root: ROOT, benchDir: HERE, log, pageErrors: results.pageErrors })],
+    ['cpu', cpuSection], ['cpusweep', cpuSweepSection], ['dispatch', dispatchSection], ['e2e', e2eSection], ['latency', latencySection],
     ['memory', memorySection], ['cycles', cyclesSection], ['reconnect', reconnectSection], ['profile', profileSection],
   ];
   let failed = 0;

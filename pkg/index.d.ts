@@ -7,6 +7,10 @@
  * import Echo from 'echo-wasm';
  * window.Echo = new Echo({ broadcaster: 'reverb', key: import.meta.env.VITE_REVERB_APP_KEY, ... });
  * ```
+ *
+ * Importing never waits (no top-level await): the WebAssembly module starts loading at
+ * import, in the background, and `new Echo(options)` is synchronous. Calls made before the
+ * wasm is ready are applied, in order, once it is (see {@link Echo.ready}).
  */
 
 /** Echo's connection status, plus `reconnecting` (connecting again after having been connected). */
@@ -129,6 +133,7 @@ export interface NotificationsPermission {
   /**
    * Ask the user. Browsers require a user gesture (call it from a click, e.g. the bell);
    * without one it resolves with the current state and records why in `diagnose()`. Never rejects.
+   * Called before the wasm is ready, it asks once it is (by then the click's gesture may have expired).
    */
   requestPermission(): Promise<'default' | 'granted' | 'denied' | 'unsupported'>;
 }
@@ -150,6 +155,11 @@ export interface Diagnosis {
   signedInUser: string | null;
   /** `true` after `destroy()` (everything else then reads as disconnected and empty). */
   destroyed?: boolean;
+  /**
+   * `true` while the wasm is loading: the calls made so far are queued; `channels` lists the
+   * queued ones (`waiting`), `listeners` the queued registrations. Absent once it is ready.
+   */
+  loading?: boolean;
   /** The 20 most recent errors, oldest first. */
   lastErrors: Array<{ code: string; message: string; channel: string | null; at: number }>;
   channels: Array<{
@@ -167,7 +177,12 @@ export interface Diagnosis {
 
 /** The error object channel `error()` callbacks and `connector.onError()` receive. */
 export interface EchoErrorEvent {
-  /** `AuthError`, `SubscriptionError`, `DecryptError`, `ConnectionError`, `SigninError` or `ListenerError`. */
+  /**
+   * `AuthError`, `SubscriptionError`, `DecryptError`, `ConnectionError`, `SigninError`,
+   * `ListenerError`; `UsageError`: a call made before the wasm was ready that it refused once
+   * applied (what the call throws after ready: an invalid channel name or options, a refused
+   * whisper); `LoadError`: the wasm could not be loaded (`wasm_load_failed`).
+   */
   type: string;
   /** Stable code, e.g. `auth_forbidden`; see the README's Troubleshooting table. */
   code: string;
@@ -183,10 +198,14 @@ export interface EchoErrorEvent {
   cause?: unknown;
 }
 
-/** Thrown for invalid options, channel names and refused whispers; nothing is sent. */
+/**
+ * Thrown for invalid options, channel names and refused whispers (nothing is sent), once the
+ * wasm is ready; `ready` rejects with one (`wasm_load_failed`, or `config` for options refused
+ * after a queued `new Echo`).
+ */
 export interface EchoError extends Error {
   name: 'EchoError';
-  /** Stable code, e.g. `config`, `invalid_channel`, `client_event_invalid`. */
+  /** Stable code, e.g. `config`, `invalid_channel`, `client_event_invalid`, `wasm_load_failed`. */
   code: string;
 }
 
@@ -292,11 +311,31 @@ export declare class Connector {
   listenToUser(event: string, callback: (data: any) => void): () => void;
 }
 
-/** The Echo client. Created connected, as laravel-echo is. */
+/**
+ * The Echo client. Created connected, as laravel-echo is.
+ *
+ * Before the wasm is ready (see {@link Echo.ready}) every call is queued and applied in order
+ * once it is: channels and their listeners, `leave*`, `connector.on*` (the undo functions
+ * they return work before and after), `signin`, `connect`/`disconnect`, `destroy`. Until then
+ * `connectionStatus()` and `connectionState()` are `'connecting'`, `socketId()` is
+ * `undefined`, channels are `waiting` and `diagnose()` has `loading: true`. Nothing throws
+ * before ready: what a call would throw (invalid options or channel name, a whisper before
+ * the subscription) is given, once ready, to that channel's `error(cb)` callbacks and to
+ * `connector.onError` as a `UsageError`, and kept in `diagnose().lastErrors`. When the wasm
+ * cannot be loaded, the error callbacks get a `LoadError` `wasm_load_failed`, status is
+ * `'failed'`, `ready` rejects, and every other call does nothing.
+ */
 export declare class Echo {
-  /** @throws {EchoError} with code `config` when options are invalid. */
+  /** @throws {EchoError} with code `config` when options are invalid (once the wasm is ready). */
   constructor(options: EchoOptions);
   readonly options: EchoOptions;
+  /**
+   * Resolves once the wasm is loaded and the calls made before are applied (at once for an
+   * Echo created after). Rejects with an {@link EchoError} (`wasm_load_failed`, or `config`
+   * when the options are refused); the package handles the rejection (the error callbacks hear
+   * it), so an app that never reads `ready` gets no unhandled rejection.
+   */
+  readonly ready: Promise<void>;
   readonly connector: Connector;
   /** A public channel. @throws {EchoError} `invalid_channel`. */
   channel(name: string): Channel;
@@ -334,6 +373,13 @@ export declare class Echo {
 }
 
 export default Echo;
+
+/**
+ * Resolves once the wasm is loaded (rejects with an {@link EchoError} `wasm_load_failed`;
+ * handled by the package). `await ready` before `new Echo(...)` to have invalid options and
+ * channel names throw synchronously from the first call.
+ */
+export declare const ready: Promise<void>;
 
 /** Adds `X-Socket-ID` to fetch init headers (for `->toOthers()`). */
 export declare function withSocketId(echo: Echo, init?: RequestInit): RequestInit;

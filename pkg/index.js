@@ -1,23 +1,12 @@
-// echo-wasm package entry: loads the WebAssembly module once (top-level await), then
-// exports the Echo class so that `new Echo(options)` is synchronous, as with laravel-echo.
-// Importing touches no `window`: in Node (SSR, tests) the module is read from disk.
-import init, { Echo, Channel, Connector } from './dist/echo_wasm.js';
-
-const wasmUrl = new URL('./dist/echo_wasm_bg.wasm', import.meta.url);
-
-async function load() {
-  if (wasmUrl.protocol === 'file:') {
-    const fsModule = 'node:fs/promises';
-    const { readFile } = await import(/* @vite-ignore */ fsModule);
-    return init({ module_or_path: await readFile(wasmUrl) });
-  }
-  return init({ module_or_path: wasmUrl });
-}
-
-await load();
+// echo-wasm package entry. No top-level await: importing starts loading the WebAssembly module
+// in the background (load.js) and returns at once; `new Echo(options)` is synchronous and the
+// calls made before the wasm is ready are applied in order once it is (facade.js, queue.js).
+// `ready` (and `echo.ready`) say when. Importing touches no `window`: in Node (SSR, tests) the
+// module is read from disk.
+import { Echo } from './facade.js';
 
 export default Echo;
-export { Echo, Channel, Connector };
+export { Echo, Connector, Channel, ready } from './facade.js';
 
 /**
  * Adds `X-Socket-ID` (the current socket id) to fetch init headers, so that Laravel's

@@ -362,6 +362,13 @@ function useConnectionChange(update) {
     unsubscribe = client.connector.onConnectionChange((status) => update(client, status));
     binding.client = client;
     bound.add(binding);
+    // An Echo whose wasm is not ready yet answers 'connecting' / undefined: read again once
+    // it is (or once it failed), if still bound to it.
+    const ready = client.ready;
+    if (ready && typeof ready.then === 'function') {
+      const again = () => { if (binding.client === client && bound.has(binding)) update(client); };
+      ready.then(again, again);
+    }
   };
   const binding = { client: null, release: stop, rebind: start };
   onLifecycle(start, stop);

@@ -57,7 +57,7 @@ pub fn validate_channel_name(name: &str, max_len: usize) -> Result<(), ChannelNa
     if len > max_len {
         return Err(ChannelNameError::TooLong { len, limit: max_len });
     }
-    match name.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-=@,.;".contains(*c))) {
+    match name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '=' | '@' | ',' | '.' | ';'))) {
         Some(c) => Err(ChannelNameError::BadCharacter(c)),
         None => Ok(()),
     }

@@ -35,7 +35,8 @@
 //! (`/broadcasting/auth`; `web/auth_reply.rs` reads the answers), `web/browser.rs` turns
 //! page signals into inputs, `web/notify.rs` shows desktop notifications
 //! (`web/notify_spec.rs` says what they show), `web/boundary.rs` is serde at the JS
-//! boundary (serde-wasm-bindgen; `web/lenient.rs` its field types). Leaves: `web/input.rs` (inputs and the sink socket and page
+//! boundary (values in read with our own deserializer, `web/js_de.rs`; values out with
+//! serde-wasm-bindgen; `web/lenient.rs` the field types). Leaves: `web/input.rs` (inputs and the sink socket and page
 //! signals feed), `web/clock.rs`, `web/js.rs`, `web/thrown.rs`, `web/handles.rs`,
 //! `web/error_object.rs`, `web/payload.rs`, `web/callback.rs`.
 //!
@@ -69,6 +70,12 @@ pub mod time;
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+/// The allocator: talc, smaller than std's dlmalloc and as fast (BENCHMARKS.md, "Issue 11:
+/// size levers").
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 
 pub use engine::{AuthOutcome, Authorization, Engine, Output, SocketHandle, UserAuthOutcome};

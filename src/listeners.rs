@@ -163,12 +163,12 @@ impl Table {
 
 type List<L> = Vec<Listener<L>>;
 
-/// How many events a table keeps in a plain vector before switching to a hash map.
+/// How many events a table keeps in a plain vector before switching to a sorted map.
 const FEW_EVENTS: usize = 8;
 
 /// Listeners per event name: a short vector while there are few events (the usual case, and
-/// much smaller than a hash table), a hash map beyond that, so a lookup never costs more than
-/// a few comparisons whatever the number of events.
+/// found by a linear scan), a key-sorted map beyond that (binary search), so a lookup never
+/// costs more than a few comparisons per doubling of the number of events.
 enum EventTable<L> {
     Few(Vec<(String, List<L>)>),
     Many(FastMap<String, List<L>>),
@@ -205,7 +205,7 @@ impl<L> EventTable<L> {
                 };
                 &mut v[at].1
             }
-            EventTable::Many(m) => m.entry(event.to_owned()).or_insert_with(|| Vec::with_capacity(1)),
+            EventTable::Many(m) => m.get_or_insert_with(event.to_owned(), || Vec::with_capacity(1)),
         }
     }
 
@@ -352,13 +352,13 @@ impl<L: Clone> Registry<L> {
         let listener = Listener { id, f, desktop };
         let list = match place {
             Place::Channel(channel, topic) => {
-                let entry = self.channels.entry(channel.to_owned()).or_default();
+                let entry = self.channels.get_or_insert_with(channel.to_owned(), Default::default);
                 match topic {
                     Topic::Event(event) => entry.events.list_for(event),
                     Topic::Lifecycle(kind) => &mut entry.lifecycle[lifecycle_index(kind)],
                 }
             }
-            Place::All { channel, .. } => &mut self.channels.entry(channel.to_owned()).or_default().all,
+            Place::All { channel, .. } => &mut self.channels.get_or_insert_with(channel.to_owned(), Default::default).all,
             Place::Connection(event) => &mut self.connection[event as usize],
             Place::User(event) => self.user.list_for(event),
         };

@@ -32,3 +32,16 @@ fn readme_troubleshooting_matches_the_code_table() {
     }
     assert_eq!(current, expected.trim(), "README's Troubleshooting table is stale: run UPDATE_README=1 cargo test --test readme_codes");
 }
+
+/// `pkg/errors.js` raises `wasm_load_failed` when there is no wasm to build the error: its code,
+/// cause and remedy are the Rust table's row (so the README's), as JS string literals.
+#[test]
+fn the_js_load_error_is_the_tables_row() {
+    let info = CODES.iter().find(|i| i.code == "wasm_load_failed").expect("wasm_load_failed in error::CODES");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pkg/errors.js");
+    let js = std::fs::read_to_string(path).expect("pkg/errors.js");
+    let literal = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    assert!(js.contains(&format!("'{}'", info.code)), "pkg/errors.js names the code {}", info.code);
+    assert!(js.contains(&format!("const CAUSE = {};", literal(info.cause))), "pkg/errors.js CAUSE is the table's cause: {}", info.cause);
+    assert!(js.contains(&format!("const REMEDY = {};", literal(info.remedy))), "pkg/errors.js REMEDY is the table's remedy: {}", info.remedy);
+}

@@ -4,6 +4,7 @@ const int = (x) => (x == null || !Number.isFinite(x) ? 'n/a' : Math.round(x).toL
 const kb = (b) => (b == null ? 'n/a' : `${(b / 1000).toFixed(1)} KB`);
 const mm = (s, d = 2, fn = f) => (s && s.median != null ? `${fn(s.median, d)} (${fn(s.min, d)}–${fn(s.max, d)})` : 'n/a');
 const ratio = (a, b) => (a == null || b == null || !b ? 'n/a' : `${(a / b).toFixed(2)}x`);
+const CPU_LABELS = { small: '~100 B', large: '~2 KB, many fields', text: '~2 KB, one string', 'text-32000': '~32 KB, one string' };
 const verdict = (ok) => (ok == null ? 'not measured' : ok ? '**met**' : '**missed**');
 
 export function renderReport(r) {
@@ -31,13 +32,28 @@ export function renderReport(r) {
   if (S.cpu && !S.cpu.error) {
     const c = S.cpu;
     p('## 1. Client CPU per inbound event', '');
-    p(`\`window.WebSocket\` is replaced in the page by a fake socket (handshake and subscription acks on a 0 ms timer); the benchmark then calls the client's \`onmessage\` in a tight loop with pre-built \`MessageEvent\`s (1,000 distinct frames, cycled; server \`data\` double-encoded). The clock stops when the listener has counted every event. Small: ${int(c.counts.small)} events, frame ${c.frames.small.frameBytes} B (data ${c.frames.small.dataBytes} B); large: ${int(c.counts.large)} events, frame ${c.frames.large.frameBytes} B (data ${c.frames.large.dataBytes} B).`, '');
+    const kinds = c.kinds || ['small', 'large'];
+    p(`\`window.WebSocket\` is replaced in the page by a fake socket (handshake and subscription acks on a 0 ms timer); the benchmark then calls the client's \`onmessage\` in a tight loop with pre-built \`MessageEvent\`s (1,000 distinct frames, cycled; server \`data\` double-encoded). The clock stops when the listener has counted every event. ${kinds.map((k) => `${CPU_LABELS[k]}: ${int(c.counts[k])} events, frame ${c.frames[k].frameBytes} B (data ${c.frames[k].dataBytes} B)`).join('; ')}. The many-field payload is five fields and 18 nested objects (\`JSON.parse\` dominates); the one-string payload is \`{n, text}\` with a 1,900-character string without escapes, for which \`JSON.parse\` is cheap.`, '');
     p('| payload | floor µs/event | reference µs/event | echo-wasm µs/event | echo-wasm / reference | echo-wasm / floor | reference / floor |', '| --- | --- | --- | --- | --- | --- | --- |');
-    for (const k of ['small', 'large']) {
+    for (const k of kinds) {
       const x = c[k];
-      p(`| ${k === 'small' ? '~100 B' : '~2 KB'} | ${mm(x.floor, 3)} | ${mm(x.reference, 3)} | ${mm(x['echo-wasm'], 3)} | ${ratio(x['echo-wasm'].median, x.reference.median)} | ${ratio(x['echo-wasm'].median, x.floor.median)} | ${ratio(x.reference.median, x.floor.median)} |`);
+      p(`| ${CPU_LABELS[k]} | ${mm(x.floor, 3)} | ${mm(x.reference, 3)} | ${mm(x['echo-wasm'], 3)} | ${ratio(x['echo-wasm'].median, x.reference.median)} | ${ratio(x['echo-wasm'].median, x.floor.median)} | ${ratio(x.reference.median, x.floor.median)} |`);
     }
     p('');
+    if (c.roundRatios) {
+      p('echo-wasm / floor and echo-wasm / reference in each repetition (the three clients measured in the same round):', '');
+      p('| payload | ' + c.roundRatios[kinds[0]].map((_, i) => `rep ${i + 1}`).join(' | ') + ' |', '| --- | ' + c.roundRatios[kinds[0]].map(() => '---').join(' | ') + ' |');
+      for (const k of kinds) p(`| ${CPU_LABELS[k]} | ${c.roundRatios[k].map((q) => `${f(q.floor)}x / ${f(q.reference)}x`).join(' | ')} |`);
+      p('');
+    }
+  }
+  if (S.cpusweep && !S.cpusweep.error) {
+    const w = S.cpusweep;
+    p('### CPU per event against payload size', '');
+    p(`The one-string payload at ${w.lengths.map((n) => int(n)).join(', ')} characters, floor and echo-wasm interleaved in each repetition. "Over floor" is echo-wasm's µs minus the floor's in the same round (median over rounds): a cost echo-wasm adds that grows with the payload (a copy or a parse the floor does not make) would show as a slope.`, '');
+    p('| string | frame | events | floor µs/event | echo-wasm µs/event | over floor, µs | echo-wasm / floor |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const x of w.rows) p(`| ${int(x.len)} | ${int(x.frameBytes)} B | ${int(x.n)} | ${mm(x.floor, 3)} | ${mm(x.echo, 3)} | ${mm(x.overUs, 3)} | ${f(x.ratio.median)}x |`);
+    p('', `Least-squares slope of the over-floor cost against frame size: **${f(w.slopeUsPerKB, 3)} µs per KB** (the floor's own cost: ${f(w.slopeFloorUsPerKB, 3)} µs per KB).`, '');
   }
   if (S.e2e && !S.e2e.error) {
     const e = S.e2e.results;
@@ -102,13 +118,33 @@ export function renderReport(r) {
     for (const cfg of d.configs) p(`| ${cfg.label} | ${mm(d.results[cfg.name].reference, 3)} | ${mm(d.results[cfg.name]['echo-wasm'], 3)} |`);
     p('');
   }
+  if (S.load && !S.load.error) renderLoad(S.load, r.quick, p);
   if (S.profile && !S.profile.error) {
     p('## Profile: echo-wasm CPU benchmark', '');
     p(`Chromium CPU profile (CDP \`Profiler\`, 100 µs sampling) of the echo-wasm CPU benchmark (${S.profile.pkg === '/pkg' ? 'shipped stripped wasm: wasm functions have no names' : 'an unstripped build of the same wasm (`wasm-bindgen` output without wasm-opt, so with its name section; slightly slower than the shipped one)'}); top functions by self time (idle and program excluded).`, '');
+    const kinds = Object.keys(S.profile.kinds);
+    if (S.profile.floor && kinds.every((k) => S.profile.kinds[k].parts && S.profile.floor[k])) {
+      p('Self time per event (µs) by part, echo-wasm and, for comparison, the floor profiled the same way (separate pages, one after the other, so absolute figures of the two move with the machine). V8 counts a builtin (`JSON.parse`, a getter) as self time of the JS function that calls it: the floor\'s two parses are in its `ws.onmessage`, echo-wasm\'s in the wasm-bindgen glue import that calls `JSON.parse`.', '');
+      const names = [...new Set(kinds.flatMap((k) => [...Object.keys(S.profile.kinds[k].parts), ...Object.keys(S.profile.floor[k].parts)]))];
+      const total = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+      p('| part | ' + kinds.map((k) => `${CPU_LABELS[k] || k}: echo-wasm / floor`).join(' | ') + ' |', '| --- | ' + kinds.map(() => '---').join(' | ') + ' |');
+      const cell = (x) => (x == null ? '–' : f(x, 3));
+      for (const n of names) p(`| ${n} | ${kinds.map((k) => `${cell(S.profile.kinds[k].parts[n])} / ${cell(S.profile.floor[k].parts[n])}`).join(' | ')} |`);
+      p(`| **sampled total** | ${kinds.map((k) => `**${f(total(S.profile.kinds[k].parts), 3)} / ${f(total(S.profile.floor[k].parts), 3)}**`).join(' | ')} |`, '');
+    }
+    if (S.profile.floor && kinds.every((k) => S.profile.kinds[k].alloc && S.profile.floor[k] && S.profile.floor[k].alloc)) {
+      p('JS heap allocated per event (CDP `HeapProfiler.startSampling`, 256 B interval, objects collected by minor and major GCs included), with the functions that allocate most:', '');
+      p('| payload | floor B/event | echo-wasm B/event | echo-wasm − floor | echo-wasm\'s top allocators (B/event) |', '| --- | --- | --- | --- | --- |');
+      for (const k of kinds) {
+        const e = S.profile.kinds[k].alloc, fl = S.profile.floor[k].alloc;
+        p(`| ${CPU_LABELS[k] || k} | ${int(fl.bytesPerEvent)} | ${int(e.bytesPerEvent)} | ${int(e.bytesPerEvent - fl.bytesPerEvent)} | ${e.top.slice(0, 5).map((x) => `\`${x.fn.replace(/\|/g, '\\|')}\` ${int(x.bytesPerEvent)}`).join(', ')} |`);
+      }
+      p('');
+    }
     for (const [kind, k] of Object.entries(S.profile.kinds)) {
-      p(`**${kind === 'small' ? '~100 B' : '~2 KB'} events** (${f(k.usPerEvent, 3)} µs/event under the profiler):`, '');
-      p('| self ms | % | function |', '| --- | --- | --- |');
-      for (const row of k.top.slice(0, 15)) p(`| ${f(row.ms, 1)} | ${f(row.pct, 1)} | \`${row.fn.replace(/\|/g, '\\|')}\`${row.source ? ` — \`${row.source.replace(/\|/g, '\\|').replace(/`/g, "'")}\`` : ''} |`);
+      p(`**${CPU_LABELS[kind] || kind} events** (${f(k.usPerEvent, 3)} µs/event under the profiler):`, '');
+      p('| self ms | % | µs/event | function |', '| --- | --- | --- | --- |');
+      for (const row of k.top.slice(0, 15)) p(`| ${f(row.ms, 1)} | ${f(row.pct, 1)} | ${f(row.usPerEvent, 3)} | \`${row.fn.replace(/\|/g, '\\|')}\`${row.source && /^\(anonymous\)/.test(row.fn) ? ` — \`${row.source.replace(/\|/g, '\\|').replace(/`/g, "'")}\`` : ''} |`);
       p('');
     }
   }
@@ -126,9 +162,13 @@ function targets(r) {
   const S = r.sections;
   const out = [];
   const ok = (s) => s && !s.error;
-  if (ok(S.cpu)) for (const k of ['small', 'large']) {
+  if (ok(S.load)) for (const [k, limit] of [['mounted', 1.0], ['connected', 1.3]]) {
+    const q = S.load.ratios[k].reference;
+    out.push({ target: `load: ${k} ≤ ${limit.toFixed(1)}x reference (median)`, measured: `${q.toFixed(2)}x (${Math.round(S.load.results['echo-wasm'][k].median)} ms vs ${Math.round(S.load.results.reference[k].median)} ms)${r.quick ? '; quick run, one load each: no verdict' : ''}`, ok: r.quick ? null : q <= limit });
+  }
+  if (ok(S.cpu)) for (const k of S.cpu.kinds || ['small', 'large']) {
     const q = S.cpu[k]['echo-wasm'].median / S.cpu[k].floor.median;
-    out.push({ target: `CPU per event ≤ 1.3x floor (${k === 'small' ? '~100 B' : '~2 KB'})`, measured: `${q.toFixed(2)}x floor`, ok: q <= 1.3 });
+    out.push({ target: `CPU per event ≤ 1.3x floor (${CPU_LABELS[k]})`, measured: `${q.toFixed(2)}x floor`, ok: q <= 1.3 });
   }
   if (ok(S.e2e)) { const q = S.e2e.results['echo-wasm'].median / S.e2e.results.floor.median; out.push({ target: 'e2e throughput ≥ 0.95x floor', measured: `${q.toFixed(2)}x floor`, ok: q >= 0.95 }); }
   if (ok(S.size)) { const g = S.size.apps['echo-wasm'].total.gzip; out.push({ target: 'shipped gzip (with encryption) ≤ 20.9 KB', measured: `${(g / 1000).toFixed(1)} KB (reference with encryption ${(S.size.apps['reference-encryption'].total.gzip / 1000).toFixed(1)} KB, without ${(S.size.apps.reference.total.gzip / 1000).toFixed(1)} KB)`, ok: g <= 20900 }); }
@@ -137,4 +177,33 @@ function targets(r) {
   if (ok(S.reconnect)) { const e = S.reconnect.results['echo-wasm'].ms.median; const ref = S.reconnect.results.reference.ms.median; out.push({ target: 'reconnect ≤ 0.5x reference', measured: `${Math.round(e)} ms vs ${Math.round(ref)} ms (${(e / ref).toFixed(2)}x)`, ok: e <= 0.5 * ref }); }
   if (ok(S.dispatch)) { const d = S.dispatch.results; const q = d.channels['echo-wasm'].median / d.base['echo-wasm'].median; const ql = d.listeners['echo-wasm'].median / d.base['echo-wasm'].median; out.push({ target: 'dispatch cost flat from 1 to 10,000 channels', measured: `${q.toFixed(2)}x with ${S.dispatch.configs[1].label}; ${ql.toFixed(2)}x with ${S.dispatch.configs[2].label}`, ok: q <= 1.1 }); }
   return out;
+}
+
+const CLIENT_LABELS = { floor: 'floor (bare WebSocket)', reference: 'reference (@laravel/echo-vue + pusher-js)', 'echo-wasm': 'echo-wasm (echo-wasm/vue)' };
+
+function renderLoad(x, quick, p) {
+  const C = ['floor', 'reference', 'echo-wasm'];
+  const R = x.results;
+  p('## 8. Load over a slow link', '');
+  p(`The same small Vue app (\`bench/apps/load/\`: a root component, a status badge and a 24-row table) built three ways with Vite ${x.vite} and \`@vitejs/plugin-vue\` ${x.pluginVue} (production build, the same inline config for all three, nothing for echo-wasm): **floor** = the component tree with a bare \`WebSocket\` whose status becomes \`connected\` at \`pusher:connection_established\`; **reference** = \`@laravel/echo-vue@2.5.0\` (which bundles laravel-echo 2.5.0) + \`pusher-js@8.6.0\`, \`configureEcho\` / \`useConnectionStatus\`; **echo-wasm** = \`echo-wasm\` + \`echo-wasm/vue\`, \`configureEcho\` / \`useConnectionStatus\` (the package copied into the app's \`node_modules\` as a registry install would be). Each build is served by a Node static server on 127.0.0.1 with every file gzip -9 (\`Content-Encoding: gzip\`, \`application/wasm\` for the wasm, \`Cache-Control: no-store\`); each run is a fresh browser context in the one headless Chromium with CDP \`Network.setCacheDisabled\` and \`Network.emulateNetworkConditions\` (${x.link.downloadThroughput * 8 / 1e6} Mbit/s down, ${x.link.uploadThroughput * 8 / 1e3} kbit/s up, ${x.link.latency} ms latency). The apps connect to the harness Sockudo (port and key from the page's query string, the same way for all three). ${x.reps} interleaved runs (floor, reference, echo-wasm, floor, …)${x.warmup ? ' after one warm-up round' : ''}.`, '');
+  p('Timestamps, both `performance.now()` from navigation start: **mounted** = the root component\'s `onMounted`; **connected** = the first time the `useConnectionStatus()` ref becomes `\'connected\'` (a synchronous watcher; floor: `pusher:connection_established`).', '');
+  p('| client | mounted ms | connected ms | whole app gzip -9 | files (gzip B) |', '| --- | --- | --- | --- | --- |');
+  for (const c of C) p(`| ${CLIENT_LABELS[c]} | ${mm(R[c].mounted, 0)} | ${mm(R[c].connected, 0)} | ${int(x.apps[c].total.gzip)} B | ${x.apps[c].files.map((q) => `${q.file.replace(/^\/(assets\/)?/, '')} ${int(q.gzip)}`).join(', ')} |`);
+  p('');
+  if (!quick) {
+    p('| ratio (medians) | mounted | connected | app gzip |', '| --- | --- | --- | --- |');
+    p(`| echo-wasm / reference (targets ≤ 1.0x, ≤ 1.3x) | ${f(x.ratios.mounted.reference)}x | ${f(x.ratios.connected.reference)}x | ${ratio(x.apps['echo-wasm'].total.gzip, x.apps.reference.total.gzip)} |`);
+    p(`| echo-wasm / floor | ${f(x.ratios.mounted.floor)}x | ${f(x.ratios.connected.floor)}x | ${ratio(x.apps['echo-wasm'].total.gzip, x.apps.floor.total.gzip)} |`, '');
+  }
+  p('Every run, mounted / connected ms:', '');
+  p('| run | ' + C.join(' | ') + ' |', '| --- | ' + C.map(() => '---').join(' | ') + ' |');
+  for (let i = 0; i < x.reps; i++) p(`| ${i + 1} | ${C.map((c) => `${f(x.runs[c][i].mounted, 0)} / ${f(x.runs[c][i].connected, 0)}`).join(' | ')} |`);
+  p('');
+  p('Timeline of the last run of each app (resource timing entries, ms from navigation start; `main.js body runs` = a `performance.mark` after the entry\'s imports evaluated):', '');
+  for (const c of C) {
+    const t = x.timeline[c];
+    const wasm = t.wasmStart == null ? '' : ` The wasm request started ${f(t.wasmStart - t.jsEnd, 0)} ms after the last JS response ended (${t.wasmAfterJs ? 'sequential after the JS' : 'overlapping the JS'}).`;
+    p(`- **${c}**: ${t.events.map((e) => `${e.what.replace(/\/assets\//, '')} ${f(e.ms, 0)}`).join(' → ')}.${wasm}`);
+  }
+  p('');
 }

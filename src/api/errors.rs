@@ -3,7 +3,7 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::error::Diagnostic;
+use crate::error::{code, Diagnostic};
 use crate::web::js::set;
 
 /// A throwable `EchoError` with a `code`.
@@ -17,4 +17,11 @@ pub fn throwable_parts(code: &str, message: &str) -> JsValue {
     error.set_name("EchoError");
     set(&error, "code", &code.into());
     error.into()
+}
+
+/// The stable code of something a facade method threw, as the JS read it from the `EchoError`
+/// (one of the codes the facade throws; anything else reads as `config`). Not looked up in
+/// `error::CODES`: that would ship the table's prose in the wasm.
+pub fn thrown_code(code: &str) -> &'static str {
+    [code::INVALID_CHANNEL, code::CLIENT_EVENT_INVALID, code::DESTROYED].into_iter().find(|known| *known == code).unwrap_or(code::CONFIG)
 }

@@ -212,6 +212,19 @@ impl Echo {
         }
     }
 
+    /// Not API (the package's JS): a call the app made before the wasm was ready threw an
+    /// `EchoError` (`code`, `message`) once applied; it is recorded and given to the error
+    /// listeners of `channel` (when given) and of the connector, as the sync call would have
+    /// thrown it. `heard`: the JS has listeners of its own for it. Returns the error object.
+    #[wasm_bindgen(js_name = __reportQueued, skip_typescript)]
+    pub fn report_queued(&self, code: &str, message: &str, channel: Option<String>, heard: bool) -> JsValue {
+        let code = errors::thrown_code(code);
+        match self.live() {
+            Some(client) => client.report_refused_call(code, message, channel.as_deref(), heard).into(),
+            None => crate::web::error_object::error_object("UsageError", code, message, channel.as_deref()).into(),
+        }
+    }
+
     /// Releases everything (socket, timer, page listeners, listeners). The instance is
     /// unusable after: channel methods and `connect()` throw `echo_destroyed`; status is
     /// `disconnected`. Calling it again does nothing.

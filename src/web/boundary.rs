@@ -1,18 +1,16 @@
 //! serde at the JS boundary: app values in (options, auth replies, notification specs) and
-//! plain objects out (`diagnose()`, member lists), with serde-wasm-bindgen.
+//! plain objects out (`diagnose()`, member lists).
 //!
-//! - **Snapshots first.** serde-wasm-bindgen reads an object's fields with plain property
-//!   gets, not imported with `catch`: a getter or Proxy trap that throws would unwind
-//!   through wasm frames. So [`read_struct`] first reads the fields the target struct has
+//! - **Snapshots first.** [`read_struct`] first reads the fields the target struct has
 //!   (its serde field names; `Reflect.get` with `catch`, so an unrelated key is never
 //!   touched and a throw names its field) and copies them with [`snapshot`]
 //!   (`Object.entries` and `Array.from`, with `catch`) into null-prototype objects, `depth`
-//!   levels deep. serde then reads only that copy. Below `depth` values are kept as they are.
+//!   levels deep. serde then reads only that copy, with our own deserializer
+//!   ([`super::js_de`]: serde-wasm-bindgen's links float formatting through its error
+//!   path, about 16 KB gzip). Below `depth` values are kept as they are.
 //! - **Leaves never fail:** the target structs' fields are [`super::lenient`] types, so
-//!   serde's own messages (which name no path) never reach the user. serde-wasm-bindgen's
-//!   error paths still link `core::fmt`'s float formatting (`Unexpected::Float`):
-//!   BENCHMARKS.md measures that cost.
-//! - **Out:** [`write`] serializes with `None` as `null`; user values that are JS values
+//!   serde's own messages (which name no path) never reach the user.
+//! - **Out:** [`write`] serializes with serde-wasm-bindgen, `None` as `null`; user values that are JS values
 //!   stay JS values (`#[serde(with = "serde_wasm_bindgen::preserve")]`). It sets properties
 //!   on new objects without `catch`, so a page's throwing `Object.prototype` setter would
 //!   throw through it: it serves only calls the app makes (`diagnose()`,
@@ -130,7 +128,7 @@ pub fn read_struct<T: DeserializeOwned>(value: &JsValue, depth: u8) -> Result<T,
         let item = snapshot(&item, depth.saturating_sub(1)).map_err(|_| Unreadable::Threw(field))?;
         Reflect::set(&copy, &key, &item).map_err(|_| Unreadable::Threw(field))?;
     }
-    serde_wasm_bindgen::from_value(copy.into()).map_err(|_| Unreadable::NotAnObject)
+    super::js_de::from_value(copy.into()).ok_or(Unreadable::NotAnObject)
 }
 
 /// [`read_struct`], `None` for anything unreadable (replies and specs: read as empty).

@@ -135,4 +135,23 @@ impl Client {
             self.emit(ERRORS, &[&object]);
         }
     }
+
+    /// A call the package's JS queued before the wasm was ready, which refused once applied
+    /// (what it would have thrown): recorded for `diagnose()` and given, as a `UsageError`, to
+    /// `channel`'s error listeners (when it names one) and to `connector.onError` listeners.
+    /// Printed once when nobody heard it (`heard`: the JS has listeners of its own for it).
+    /// Returns the error object.
+    pub fn report_refused_call(&self, code: &'static str, message: &str, channel: Option<&str>, heard: bool) -> js_sys::Object {
+        let object = error_object("UsageError", code, message, channel);
+        self.record(code, message.to_owned(), channel.map(str::to_owned));
+        let mut any = heard;
+        if let Some(channel) = channel {
+            any |= self.emit(Place::Channel(channel, Topic::Lifecycle(crate::listeners::Lifecycle::Error)), &[&object]);
+        }
+        any |= self.emit(ERRORS, &[&object]);
+        if !any {
+            self.warn_once(code, message);
+        }
+        object
+    }
 }

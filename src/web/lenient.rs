@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::boundary::is_array;
+use super::js_de::{from_value, take_js_value};
 use super::payload::{js_number, js_string};
 
 /// How one JS value becomes a field's type; `None` refuses it.
@@ -53,7 +54,7 @@ impl<T> Lenient<T> {
 
 impl<'de, T: FromJs> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value: JsValue = serde_wasm_bindgen::preserve::deserialize(deserializer)?;
+        let value = take_js_value(deserializer)?;
         Ok(if value.is_undefined() || value.is_null() {
             Lenient::Absent
         } else {
@@ -134,7 +135,7 @@ impl<T: DeserializeOwned> FromJs for Section<T> {
         if !value.is_object() || is_array(value).unwrap_or(true) {
             return None;
         }
-        serde_wasm_bindgen::from_value(value.clone()).ok().map(Section)
+        from_value(value.clone()).map(Section)
     }
 }
 
@@ -146,7 +147,7 @@ impl<T: FromJs> FromJs for Entries<T> {
         if !value.is_object() || is_array(value).unwrap_or(true) {
             return None;
         }
-        serde_wasm_bindgen::from_value(value.clone()).ok()
+        from_value(value.clone())
     }
 }
 

@@ -26,8 +26,9 @@
 //! - [`notify`]: desktop notifications through the Notification API.
 //! - [`notify_spec`]: what a notification shows (the app's or the default mapping).
 //! - [`payload`]: `JsValue` as the core's payload type.
-//! - [`boundary`]: serde at the JS boundary: app values in (serde-wasm-bindgen over plain-data
-//!   snapshots), plain objects out (`diagnose()`, members).
+//! - [`boundary`]: serde at the JS boundary: app values in (plain-data snapshots, read with
+//!   [`js_de`]), plain objects out (`diagnose()`, members, with serde-wasm-bindgen).
+//! - [`js_de`]: our own serde `Deserializer` over JS values (no float formatting linked).
 //! - [`lenient`]: the field types those reads use (any value accepted; the caller refuses).
 //! - [`callback`]: undo functions and the authorizer callback (callable any number of times).
 
@@ -47,6 +48,7 @@ pub mod event_loop;
 pub mod handles;
 pub mod input;
 pub mod js;
+pub mod js_de;
 pub mod lenient;
 pub mod notify;
 pub mod notify_spec;

@@ -12,6 +12,7 @@ use wasm_bindgen::JsValue;
 use super::boundary;
 use super::lenient::Lenient;
 use super::js::object;
+use super::js_de::Raw;
 
 /// What one notification shows.
 pub struct Spec {
@@ -31,8 +32,7 @@ struct SpecFields {
     body: Lenient<String>,
     icon: Lenient<String>,
     tag: Lenient<String>,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    data: JsValue,
+    data: Raw,
 }
 
 /// The fields the default mapping takes from a payload.
@@ -52,7 +52,7 @@ impl Spec {
     /// What an app's `map` returned.
     pub fn read(value: &JsValue) -> Spec {
         let fields: SpecFields = boundary::read(value, 1).unwrap_or_default();
-        Spec { title: fields.title.ok().unwrap_or_default(), body: fields.body.ok(), icon: fields.icon.ok(), tag: fields.tag.ok(), data: fields.data }
+        Spec { title: fields.title.ok().unwrap_or_default(), body: fields.body.ok(), icon: fields.icon.ok(), tag: fields.tag.ok(), data: fields.data.0 }
     }
 
     /// The default mapping: title from `title` / `subject` / the notification type's last

@@ -14,6 +14,7 @@ import ts from 'typescript';
 import { echoVue } from './support/load.js';
 
 const index = await import(new URL('../../pkg/index.js', import.meta.url).href);
+await index.ready; // the wasm loaded: `new Echo(badOptions)` throws synchronously, as compared below
 
 /** The exported declarations of a `.d.ts`: values (name -> kind), classes and interfaces. */
 function declarations(file) {

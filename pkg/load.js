@@ -1,0 +1,21 @@
+// Loads the WebAssembly module: its URL (the literal `new URL(..., import.meta.url)` form
+// bundlers detect and emit as an asset) and the init call. Called once, by facade.js, when the
+// package is imported: the download starts at import and runs in the background. In Node (SSR,
+// tests) the module is read from disk. Rejects with an Error whose message names the URL.
+import init from './dist/echo_wasm.js';
+
+const wasmUrl = new URL('./dist/echo_wasm_bg.wasm', import.meta.url);
+
+export async function load() {
+  try {
+    if (wasmUrl.protocol === 'file:') {
+      const fsModule = 'node:fs/promises';
+      const { readFile } = await import(/* @vite-ignore */ fsModule);
+      return await init({ module_or_path: await readFile(wasmUrl) });
+    }
+    return await init({ module_or_path: wasmUrl });
+  } catch (error) {
+    const text = String(error?.message ?? error);
+    throw new Error(text.includes(String(wasmUrl)) ? text : `${wasmUrl}: ${text}`, { cause: error });
+  }
+}
