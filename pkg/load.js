@@ -15,7 +15,7 @@ export async function load() {
   try {
     if (wasmUrl.protocol === 'file:') {
       const fsModule = 'node:fs/promises';
-      const { readFile } = await import(/* @vite-ignore */ fsModule);
+      const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fsModule);
       return await init({ module_or_path: await readFile(wasmUrl) });
     }
     return await init({ module_or_path: wasmUrl });
