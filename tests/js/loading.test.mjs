@@ -2,7 +2,9 @@
 // - The queue: one script of calls made while the `.wasm` response is held back 3 s gives
 //   exactly the log of the same script run after `await echo.ready` in another page (listener
 //   calls, subscribed/error/here callbacks, connection changes, diagnose() channel states),
-//   against the real Sockudo and backend, with the same events triggered for both.
+//   against the real Sockudo and backend, with the same events triggered for both. The undo
+//   functions are checked against events that do happen after them: a listener_threw error
+//   for an undone connector.onError, a disconnect()/connect() after an undo made once ready.
 // - Bad input before ready is reported through error(cb) / connector.onError and diagnose(),
 //   with the code and message the call throws after ready; no unhandled rejection.
 // - A 404 for the `.wasm` reaches connector.onError, channel error(cb) and diagnose() as
@@ -54,6 +56,8 @@ function script(tag) {
   undoError();
   undoError(); // twice: the second does nothing
   c.onError((e) => log.push(['onError', e.code]));
+  // A listener that throws (fire() triggers it): a listener_threw error for connector.onError.
+  echo.channel(`q-throw-${tag}`).listen('.t', () => { throw new Error('thrown on purpose'); });
   const pub = echo.channel(`q-pub-${tag}`)
     .listen('.a', rec('pub .a'))
     .listen('.b', rec('pub .b'))
@@ -125,9 +129,18 @@ async function outcome(page, tag) {
 
 async function settle(page, tag) {
   await page.evaluate(() => window.echo.ready);
-  await eventually(() => page.evaluate(() => window.echo.diagnose().channels.every((c) => ['subscribed', 'failed'].includes(c.state))
-    && window.echo.diagnose().signedInUser === '1' && window.echo.connectionStatus() === 'connected'), `${tag}: channels settled, signed in`);
-  await page.evaluate(() => window.undoAfterReady());
+  const settled = (when) => eventually(() => page.evaluate(() => window.echo.diagnose().channels.every((c) => ['subscribed', 'failed'].includes(c.state))
+    && window.echo.diagnose().signedInUser === '1' && window.echo.connectionStatus() === 'connected'), `${tag}: channels settled, signed in ${when}`);
+  await settled('');
+  // The undo after ready, then status changes (the same in both pages): the undone callback
+  // must hear none of them (`undoneAt`: the log's length at the undo).
+  await page.evaluate(() => {
+    window.undoAfterReady();
+    window.undoneAt = window.qlog.length;
+    window.echo.disconnect();
+    window.echo.connect();
+  });
+  await settled('again');
 }
 
 async function fire(tag) {
@@ -141,6 +154,7 @@ async function fire(tag) {
   await trigger(`q-stale-${tag}`, 's', { n: 8 });
   await trigger(`q-listen-${tag}`, 'z', { n: 9 });
   await trigger(`q-tmp-${tag}`, 'a', { n: 10 });
+  await trigger(`q-throw-${tag}`, 't', { n: 11 });
 }
 
 test('calls made before the wasm is ready take effect in order: the same log as after ready', async () => {
@@ -171,6 +185,17 @@ test('calls made before the wasm is ready take effect in order: the same log as 
       log: o.log.filter(mine),
       bySource: Object.fromEntries(Object.entries(o.bySource).map(([k, v]) => [k, v.filter(mine)]).sort(([a], [b]) => a.localeCompare(b))),
     });
+    // The undo checks can fail: connector.onError heard an error (the throwing listener) that the
+    // undone onError did not, and after undoAfterReady() the control status callback heard the
+    // disconnect()/connect() the undone one did not.
+    for (const [name, page] of [['queued', late], ['immediate', now]]) {
+      const { log, undoneAt } = await page.evaluate(() => ({ log: window.qlog, undoneAt: window.undoneAt }));
+      assert.ok(log.some((e) => e[0] === 'onError' && e[1] === 'listener_threw'), `${name}: connector.onError heard listener_threw: ${JSON.stringify(log)}`);
+      assert.ok(!log.some((e) => e[0] === 'undone onError'), `${name}: the undone onError heard nothing`);
+      const since = log.slice(undoneAt);
+      assert.deepEqual(since.filter((e) => e[0] === 'status').map((e) => e[1]), ['disconnected', 'connecting', 'connected'], `${name}: the control heard the status changes after the undo`);
+      assert.deepEqual(since.filter((e) => e[0] === 'status (undone after ready)'), [], `${name}: the callback undone after ready heard none of them`);
+    }
     const queued = own(await outcome(late, tagLate));
     const immediate = own(await outcome(now, tagNow));
     const { log: queuedLog, ...queuedRest } = queued;
