@@ -112,9 +112,14 @@ export function apply(q, echo, WasmEcho) {
   for (const wrapper of q.wrappers) {
     wrapper[Q] = null;
   }
-  const { failures, wrappers } = q;
+  const { failures, wrappers, connectorErrors } = q;
   q.ops = q.wrappers = q.failures = q.connectorErrors = null;
   q.channels.clear();
+  // A queued destroy() ran: the wasm client has no log and no listeners left, so the refusals
+  // (each call queued after it throws `echo_destroyed`) go to the connector.onError callbacks
+  // made before ready (not undone) here, and are printed once per code when none heard them.
+  const gone = failures.length > 0 && destroyed(q.wasm);
+  const warned = new Set();
   for (const [thrown, channel, refusedOpen] of failures) {
     // A refused channel has no wasm listeners: its own error(cb)s are called here.
     const own = refusedOpen ? channel[ERRS] : [];
@@ -125,10 +130,22 @@ export function apply(q, echo, WasmEcho) {
     } catch {
       message = 'A call made before the wasm was ready was refused.';
     }
-    const event = q.wasm.__reportQueued(code, message, channel ? channel.name : undefined, own.length > 0);
-    for (const callback of own) callSafely(callback, event);
+    const connection = gone ? connectorErrors.filter(({ slot }) => !slot.cancelled).map(({ callback }) => callback) : [];
+    const heard = own.length > 0 || connection.length > 0 || warned.has(code);
+    if (gone) warned.add(code);
+    const event = q.wasm.__reportQueued(code, message, channel ? channel.name : undefined, heard);
+    for (const callback of [...own, ...connection]) callSafely(callback, event);
   }
   for (const wrapper of wrappers) wrapper[ERRS] = null;
+}
+
+/** Whether the wasm Echo was destroyed (`diagnose()` says so; a throwing one counts as not). */
+function destroyed(wasmEcho) {
+  try {
+    return wasmEcho.diagnose().destroyed === true;
+  } catch {
+    return false;
+  }
 }
 
 /**

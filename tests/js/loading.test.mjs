@@ -7,6 +7,8 @@
 //   for an undone connector.onError, a disconnect()/connect() after an undo made once ready.
 // - Bad input before ready is reported through error(cb) / connector.onError and diagnose(),
 //   with the code and message the call throws after ready; no unhandled rejection.
+// - Calls queued after a queued destroy(): their echo_destroyed refusals reach the channel's
+//   error(cb) and the connector.onError callbacks made before ready, else one console.warn.
 // - A 404 for the `.wasm` reaches connector.onError, channel error(cb) and diagnose() as
 //   `wasm_load_failed` with the README's remedy, and `ready` rejects (handled).
 // - The Vue composables on an Echo that is not ready: 'connecting', then the real status and
@@ -269,6 +271,51 @@ test('bad input before ready: reported through error(cb), onError and diagnose()
     assert.equal(diag.brokenStatus, 'failed');
     assert.equal(diag.brokenReady, 'config', 'the refused Echo\'s ready rejects with the config error');
     await sleep(200);
+    assert.deepEqual(page.errors, []);
+    assert.deepEqual(await page.evaluate(() => window.rejections), []);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('calls queued after a queued destroy(): echo_destroyed reaches error(cb) and the early connector.onError, else one console.warn per code', async () => {
+  const page = await open({ nowait: true, route: delayed(1000) });
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning' && m.text().includes('echo_destroyed')) warnings.push(m.text()); });
+  try {
+    await page.evaluate(() => {
+      const got = (window.got = []);
+      const d = (window.d = window.makeEcho());
+      d.connector.onError((e) => got.push(['early onError', e.type, e.code, e.channel ?? null]));
+      const undo = d.connector.onError((e) => got.push(['undone onError', e.code]));
+      undo();
+      d.destroy();
+      d.channel('x').error((e) => got.push(['channel error', e.type, e.code, e.channel]));
+      d.connector.onError((e) => got.push(['late onError', e.type, e.code, e.channel ?? null]));
+      const quiet = (window.quiet = window.makeEcho()); // nobody listens: printed, once
+      quiet.destroy();
+      quiet.channel('y');
+      quiet.channel('z');
+    });
+    await page.evaluate(() => Promise.all([window.d.ready, window.quiet.ready]));
+    await sleep(200);
+    const after = await page.evaluate(() => {
+      try { window.d.channel('x'); return null; } catch (e) { return { code: e.code, message: e.message }; }
+    });
+    assert.equal(after.code, 'echo_destroyed', 'after ready the same call throws');
+    const got = await page.evaluate(() => window.got);
+    assert.deepEqual(got, [
+      ['channel error', 'UsageError', 'echo_destroyed', 'x'],
+      ['early onError', 'UsageError', 'echo_destroyed', 'x'],
+      ['late onError', 'UsageError', 'echo_destroyed', 'x'],
+      ['early onError', 'UsageError', 'echo_destroyed', null], // the late onError(cb) itself was refused
+      ['late onError', 'UsageError', 'echo_destroyed', null],
+    ]);
+    const diag = await page.evaluate(() => window.d.diagnose());
+    assert.equal(diag.destroyed, true);
+    assert.deepEqual(diag.lastErrors, [], 'a destroyed Echo keeps no error log');
+    assert.equal(warnings.length, 1, `one warning, for the Echo nobody listens to: ${JSON.stringify(warnings)}`);
+    assert.ok(warnings[0].includes(after.message), `the warning has the code and remedy: ${warnings[0]}`);
     assert.deepEqual(page.errors, []);
     assert.deepEqual(await page.evaluate(() => window.rejections), []);
   } finally {
