@@ -22,10 +22,28 @@ function callSafely(callback, value) {
   }
 }
 
-/** `Notification.permission` as the wasm reads it, before the wasm can. */
+/** `target[key]`, or `undefined` when the getter throws (as the wasm reads app objects). */
+function readSafely(target, key) {
+  try {
+    return target?.[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `Notification.permission` as the wasm reads it (src/web/notify.rs), for diagnose() and
+ * `echo.notifications` before ready and for echo-wasm/vue: `'unsupported'` without a
+ * `Notification` constructor, on an insecure page (`isSecureContext === false`) or when the
+ * permission is not a string; `'granted'`/`'denied'` as they are; any other string `'default'`.
+ * A throwing getter counts as absent.
+ */
 export function pagePermission() {
-  if (typeof Notification === 'undefined' || globalThis.isSecureContext === false) return 'unsupported';
-  return Notification.permission ?? 'default';
+  const ctor = readSafely(globalThis, 'Notification');
+  if (typeof ctor !== 'function' || readSafely(globalThis, 'isSecureContext') === false) return 'unsupported';
+  const permission = readSafely(ctor, 'permission');
+  if (typeof permission !== 'string') return 'unsupported';
+  return permission === 'granted' || permission === 'denied' ? permission : 'default';
 }
 
 export class Pending {
@@ -178,7 +196,7 @@ export function fail(q, thrown, type) {
 /** `diagnose()` before ready (`loading: true`) or of an Echo that could not be created. */
 export function snapshot(q) {
   const state = q.broken ? 'failed' : 'connecting';
-  const desktop = q.options?.desktopNotifications;
+  const desktop = readSafely(q.options, 'desktopNotifications');
   return {
     state,
     status: state,
@@ -199,7 +217,7 @@ export function snapshot(q) {
     })),
     listeners: q.listeners,
     notificationPermission: pagePermission(),
-    desktopNotifications: Boolean(desktop) && desktop.enabled !== false,
+    desktopNotifications: Boolean(desktop) && readSafely(desktop, 'enabled') !== false,
   };
 }
 

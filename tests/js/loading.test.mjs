@@ -323,6 +323,50 @@ test('calls queued after a queued destroy(): echo_destroyed reaches error(cb) an
   }
 });
 
+test('diagnose() before ready survives throwing option getters; it reports the permission the wasm reports (insecure page, throwing Notification.permission)', async () => {
+  const page = await open({ nowait: true, route: delayed(1000) });
+  try {
+    const result = await page.evaluate(async () => {
+      const read = (echo) => {
+        const d = echo.diagnose();
+        return { permission: d.notificationPermission, handle: echo.notifications.permission, loading: d.loading ?? false };
+      };
+      const throwing = () => { throw new Error('getter threw on purpose'); };
+      const q = new URLSearchParams(location.search); // not makeEcho: its spread would call the getter
+      const base = { broadcaster: 'reverb', key: q.get('key'), wsHost: '127.0.0.1', wsPort: Number(q.get('port')), forceTLS: false, enabledTransports: ['ws', 'wss'] };
+      const outer = new window.Echo(Object.defineProperty(base, 'desktopNotifications', { get: throwing, enumerable: true }));
+      const nested = window.makeEcho({ desktopNotifications: Object.defineProperty({}, 'enabled', { get: throwing, enumerable: true }) });
+      const survives = (echo) => { try { return echo.diagnose().state; } catch (e) { return `threw: ${e.message}`; } };
+      const out = { before: [survives(outer), survives(nested)] };
+      const echo = window.makeEcho();
+      Object.defineProperty(window, 'isSecureContext', { value: false, configurable: true });
+      out.insecureBefore = read(echo);
+      Object.defineProperty(window, 'isSecureContext', { value: true, configurable: true });
+      Object.defineProperty(Notification, 'permission', { get: throwing, configurable: true });
+      out.throwingBefore = read(echo);
+      await echo.ready;
+      out.throwingAfter = read(echo);
+      Object.defineProperty(window, 'isSecureContext', { value: false, configurable: true });
+      out.insecureAfter = read(echo);
+      out.refused = await Promise.all([outer.ready, nested.ready].map((r) => r.then(() => 'resolved', (e) => e.code)));
+      out.after = [survives(outer), survives(nested)];
+      echo.destroy();
+      return out;
+    });
+    assert.deepEqual(result.before, ['connecting', 'connecting'], 'diagnose() before ready does not throw');
+    assert.deepEqual(result.refused, ['config', 'config'], 'once ready the wasm refuses those options');
+    assert.deepEqual(result.after, ['failed', 'failed'], 'diagnose() of the refused Echo does not throw');
+    assert.deepEqual(result.insecureBefore, { permission: 'unsupported', handle: 'unsupported', loading: true });
+    assert.deepEqual(result.insecureAfter, { ...result.insecureBefore, loading: false }, 'the wasm reports the same on an insecure page');
+    assert.deepEqual(result.throwingBefore, { permission: 'unsupported', handle: 'unsupported', loading: true });
+    assert.deepEqual(result.throwingAfter, { ...result.throwingBefore, loading: false }, 'the wasm reports the same for a throwing Notification.permission');
+    assert.deepEqual(page.errors, []);
+    assert.deepEqual(await page.evaluate(() => window.rejections), []);
+  } finally {
+    await page.context().close();
+  }
+});
+
 test('a 404 for the .wasm reaches connector.onError, error(cb) and diagnose() as wasm_load_failed with the remedy; ready rejects', async () => {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   const row = /^\| `wasm_load_failed` \| (.+) \| (.+) \|$/m.exec(readme);
