@@ -171,11 +171,21 @@ function destroyed(wasmEcho) {
  * error callbacks hear it, `diagnose()` shows it, and every later call does nothing.
  */
 export function fail(q, thrown, type) {
-  const code = thrown?.code ?? 'config';
-  const message = String(thrown?.message ?? thrown);
+  let code;
+  let message;
+  try {
+    code = typeof thrown?.code === 'string' ? thrown.code : 'config';
+    message = String(thrown?.message ?? thrown);
+  } catch {
+    code ??= 'config';
+    message = 'The Echo could not be created.';
+  }
   q.broken = { type, code, message, error: message };
   q.lastErrors.push({ code, message, channel: null, at: Date.now() });
-  const { connectorErrors, wrappers } = q;
+  // After `apply` dropped the queue (it threw while reporting) the lists are null: no
+  // callback is left to tell, the error is printed below.
+  const connectorErrors = q.connectorErrors ?? [];
+  const wrappers = q.wrappers ?? [];
   q.ops = [];
   q.connectorErrors = [];
   let heard = false;
