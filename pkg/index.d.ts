@@ -321,8 +321,12 @@ export declare class Connector {
  * `undefined`, channels are `waiting` and `diagnose()` has `loading: true`. Nothing throws
  * before ready: what a call would throw (invalid options or channel name, a whisper before
  * the subscription) is given, once ready, to that channel's `error(cb)` callbacks and to
- * `connector.onError` as a `UsageError`, and kept in `diagnose().lastErrors`. When the wasm
- * cannot be loaded, the error callbacks get a `LoadError` `wasm_load_failed`, status is
+ * `connector.onError` as a `UsageError`, and kept in `diagnose().lastErrors`. After a queued
+ * `destroy()` (each call queued after it is refused with `echo_destroyed`, as it would throw)
+ * the Echo has no error log (`lastErrors` is empty, as for any destroyed Echo): such a
+ * refusal goes to the channel's `error(cb)` and to the `connector.onError` callbacks
+ * registered before ready and not undone, or, if none, is printed once per code with
+ * `console.warn`. When the wasm cannot be loaded, the error callbacks get a `LoadError` `wasm_load_failed`, status is
  * `'failed'`, `ready` rejects, and every other call does nothing.
  */
 export declare class Echo {

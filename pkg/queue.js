@@ -22,10 +22,28 @@ function callSafely(callback, value) {
   }
 }
 
-/** `Notification.permission` as the wasm reads it, before the wasm can. */
+/** `target[key]`, or `undefined` when the getter throws (as the wasm reads app objects). */
+function readSafely(target, key) {
+  try {
+    return target?.[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `Notification.permission` as the wasm reads it (src/web/notify.rs), for diagnose() and
+ * `echo.notifications` before ready and for echo-wasm/vue: `'unsupported'` without a
+ * `Notification` constructor, on an insecure page (`isSecureContext === false`) or when the
+ * permission is not a string; `'granted'`/`'denied'` as they are; any other string `'default'`.
+ * A throwing getter counts as absent.
+ */
 export function pagePermission() {
-  if (typeof Notification === 'undefined' || globalThis.isSecureContext === false) return 'unsupported';
-  return Notification.permission ?? 'default';
+  const ctor = readSafely(globalThis, 'Notification');
+  if (typeof ctor !== 'function' || readSafely(globalThis, 'isSecureContext') === false) return 'unsupported';
+  const permission = readSafely(ctor, 'permission');
+  if (typeof permission !== 'string') return 'unsupported';
+  return permission === 'granted' || permission === 'denied' ? permission : 'default';
 }
 
 export class Pending {
@@ -112,9 +130,14 @@ export function apply(q, echo, WasmEcho) {
   for (const wrapper of q.wrappers) {
     wrapper[Q] = null;
   }
-  const { failures, wrappers } = q;
+  const { failures, wrappers, connectorErrors } = q;
   q.ops = q.wrappers = q.failures = q.connectorErrors = null;
   q.channels.clear();
+  // A queued destroy() ran: the wasm client has no log and no listeners left, so the refusals
+  // (each call queued after it throws `echo_destroyed`) go to the connector.onError callbacks
+  // made before ready (not undone) here, and are printed once per code when none heard them.
+  const gone = failures.length > 0 && destroyed(q.wasm);
+  const warned = new Set();
   for (const [thrown, channel, refusedOpen] of failures) {
     // A refused channel has no wasm listeners: its own error(cb)s are called here.
     const own = refusedOpen ? channel[ERRS] : [];
@@ -125,10 +148,22 @@ export function apply(q, echo, WasmEcho) {
     } catch {
       message = 'A call made before the wasm was ready was refused.';
     }
-    const event = q.wasm.__reportQueued(code, message, channel ? channel.name : undefined, own.length > 0);
-    for (const callback of own) callSafely(callback, event);
+    const connection = gone ? connectorErrors.filter(({ slot }) => !slot.cancelled).map(({ callback }) => callback) : [];
+    const heard = own.length > 0 || connection.length > 0 || warned.has(code);
+    if (gone) warned.add(code);
+    const event = q.wasm.__reportQueued(code, message, channel ? channel.name : undefined, heard);
+    for (const callback of [...own, ...connection]) callSafely(callback, event);
   }
   for (const wrapper of wrappers) wrapper[ERRS] = null;
+}
+
+/** Whether the wasm Echo was destroyed (`diagnose()` says so; a throwing one counts as not). */
+function destroyed(wasmEcho) {
+  try {
+    return wasmEcho.diagnose().destroyed === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -136,11 +171,21 @@ export function apply(q, echo, WasmEcho) {
  * error callbacks hear it, `diagnose()` shows it, and every later call does nothing.
  */
 export function fail(q, thrown, type) {
-  const code = thrown?.code ?? 'config';
-  const message = String(thrown?.message ?? thrown);
+  let code;
+  let message;
+  try {
+    code = typeof thrown?.code === 'string' ? thrown.code : 'config';
+    message = String(thrown?.message ?? thrown);
+  } catch {
+    code ??= 'config';
+    message = 'The Echo could not be created.';
+  }
   q.broken = { type, code, message, error: message };
   q.lastErrors.push({ code, message, channel: null, at: Date.now() });
-  const { connectorErrors, wrappers } = q;
+  // After `apply` dropped the queue (it threw while reporting) the lists are null: no
+  // callback is left to tell, the error is printed below.
+  const connectorErrors = q.connectorErrors ?? [];
+  const wrappers = q.wrappers ?? [];
   q.ops = [];
   q.connectorErrors = [];
   let heard = false;
@@ -161,7 +206,7 @@ export function fail(q, thrown, type) {
 /** `diagnose()` before ready (`loading: true`) or of an Echo that could not be created. */
 export function snapshot(q) {
   const state = q.broken ? 'failed' : 'connecting';
-  const desktop = q.options?.desktopNotifications;
+  const desktop = readSafely(q.options, 'desktopNotifications');
   return {
     state,
     status: state,
@@ -182,7 +227,7 @@ export function snapshot(q) {
     })),
     listeners: q.listeners,
     notificationPermission: pagePermission(),
-    desktopNotifications: Boolean(desktop) && desktop.enabled !== false,
+    desktopNotifications: Boolean(desktop) && readSafely(desktop, 'enabled') !== false,
   };
 }
 

@@ -217,7 +217,7 @@ export declare function useConnectionStatus(): Ref<ConnectionStatus>;
 /** The socket id (`undefined` while not connected), kept up to date while mounted. */
 export declare function useSocketId(): Ref<string | undefined>;
 
-/** The browser's notification permission; `'unsupported'` without a `Notification` API (and in SSR). */
+/** The browser's notification permission; `'unsupported'` without a `Notification` API (and in SSR) or on an insecure page (`isSecureContext` false), as `echo.notifications.permission` reads it. */
 export type NotificationPermissionState = 'default' | 'granted' | 'denied' | 'unsupported';
 
 /** echo-wasm: the notification permission as a ref, and `request()` (call it from a user gesture). */

@@ -21,6 +21,7 @@ import {
   shallowRef, toValue, watch,
 } from 'vue';
 import Echo from './index.js';
+import { pagePermission as readPermission } from './queue.js';
 
 // ---- configuration and the one Echo instance ----
 
@@ -394,12 +395,10 @@ export function useSocketId() {
 
 // ---- browser notifications ----
 
-const readPermission = () =>
-  typeof Notification === 'undefined' ? 'unsupported' : Notification.permission ?? 'default';
-
 /**
- * The browser's notification permission as a ref (`'unsupported'` where there is no
- * `Notification`, as in SSR), and `request()` to ask for it (call it from a user gesture).
+ * The browser's notification permission as a ref, read as the wasm reads it (`'unsupported'`
+ * where there is no `Notification`, as in SSR, or on an insecure page), and `request()` to ask
+ * for it (call it from a user gesture).
  */
 export function useNotificationPermission() {
   const permission = ref(readPermission());
@@ -408,7 +407,7 @@ export function useNotificationPermission() {
   }, () => {});
 
   async function request() {
-    if (typeof Notification === 'undefined' || typeof Notification.requestPermission !== 'function') {
+    if (readPermission() === 'unsupported' || typeof Notification.requestPermission !== 'function') {
       return (permission.value = readPermission());
     }
     try {

@@ -215,13 +215,20 @@ impl Echo {
     /// Not API (the package's JS): a call the app made before the wasm was ready threw an
     /// `EchoError` (`code`, `message`) once applied; it is recorded and given to the error
     /// listeners of `channel` (when given) and of the connector, as the sync call would have
-    /// thrown it. `heard`: the JS has listeners of its own for it. Returns the error object.
+    /// thrown it. `heard`: the JS has listeners of its own for it (or, once the queue ran a
+    /// `destroy()`, already warned about this code). Returns the error object. A destroyed
+    /// client has no log and no listeners: unless `heard`, the error is printed (`console.warn`).
     #[wasm_bindgen(js_name = __reportQueued, skip_typescript)]
     pub fn report_queued(&self, code: &str, message: &str, channel: Option<String>, heard: bool) -> JsValue {
         let code = errors::thrown_code(code);
         match self.live() {
             Some(client) => client.report_refused_call(code, message, channel.as_deref(), heard).into(),
-            None => crate::web::error_object::error_object("UsageError", code, message, channel.as_deref()).into(),
+            None => {
+                if !heard {
+                    crate::web::diagnostics::print_warning(code, message);
+                }
+                crate::web::error_object::error_object("UsageError", code, message, channel.as_deref()).into()
+            }
         }
     }
 

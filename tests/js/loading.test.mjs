@@ -2,9 +2,13 @@
 // - The queue: one script of calls made while the `.wasm` response is held back 3 s gives
 //   exactly the log of the same script run after `await echo.ready` in another page (listener
 //   calls, subscribed/error/here callbacks, connection changes, diagnose() channel states),
-//   against the real Sockudo and backend, with the same events triggered for both.
+//   against the real Sockudo and backend, with the same events triggered for both. The undo
+//   functions are checked against events that do happen after them: a listener_threw error
+//   for an undone connector.onError, a disconnect()/connect() after an undo made once ready.
 // - Bad input before ready is reported through error(cb) / connector.onError and diagnose(),
 //   with the code and message the call throws after ready; no unhandled rejection.
+// - Calls queued after a queued destroy(): their echo_destroyed refusals reach the channel's
+//   error(cb) and the connector.onError callbacks made before ready, else one console.warn.
 // - A 404 for the `.wasm` reaches connector.onError, channel error(cb) and diagnose() as
 //   `wasm_load_failed` with the README's remedy, and `ready` rejects (handled).
 // - The Vue composables on an Echo that is not ready: 'connecting', then the real status and
@@ -54,6 +58,8 @@ function script(tag) {
   undoError();
   undoError(); // twice: the second does nothing
   c.onError((e) => log.push(['onError', e.code]));
+  // A listener that throws (fire() triggers it): a listener_threw error for connector.onError.
+  echo.channel(`q-throw-${tag}`).listen('.t', () => { throw new Error('thrown on purpose'); });
   const pub = echo.channel(`q-pub-${tag}`)
     .listen('.a', rec('pub .a'))
     .listen('.b', rec('pub .b'))
@@ -125,9 +131,18 @@ async function outcome(page, tag) {
 
 async function settle(page, tag) {
   await page.evaluate(() => window.echo.ready);
-  await eventually(() => page.evaluate(() => window.echo.diagnose().channels.every((c) => ['subscribed', 'failed'].includes(c.state))
-    && window.echo.diagnose().signedInUser === '1' && window.echo.connectionStatus() === 'connected'), `${tag}: channels settled, signed in`);
-  await page.evaluate(() => window.undoAfterReady());
+  const settled = (when) => eventually(() => page.evaluate(() => window.echo.diagnose().channels.every((c) => ['subscribed', 'failed'].includes(c.state))
+    && window.echo.diagnose().signedInUser === '1' && window.echo.connectionStatus() === 'connected'), `${tag}: channels settled, signed in ${when}`);
+  await settled('');
+  // The undo after ready, then status changes (the same in both pages): the undone callback
+  // must hear none of them (`undoneAt`: the log's length at the undo).
+  await page.evaluate(() => {
+    window.undoAfterReady();
+    window.undoneAt = window.qlog.length;
+    window.echo.disconnect();
+    window.echo.connect();
+  });
+  await settled('again');
 }
 
 async function fire(tag) {
@@ -141,6 +156,7 @@ async function fire(tag) {
   await trigger(`q-stale-${tag}`, 's', { n: 8 });
   await trigger(`q-listen-${tag}`, 'z', { n: 9 });
   await trigger(`q-tmp-${tag}`, 'a', { n: 10 });
+  await trigger(`q-throw-${tag}`, 't', { n: 11 });
 }
 
 test('calls made before the wasm is ready take effect in order: the same log as after ready', async () => {
@@ -171,6 +187,17 @@ test('calls made before the wasm is ready take effect in order: the same log as 
       log: o.log.filter(mine),
       bySource: Object.fromEntries(Object.entries(o.bySource).map(([k, v]) => [k, v.filter(mine)]).sort(([a], [b]) => a.localeCompare(b))),
     });
+    // The undo checks can fail: connector.onError heard an error (the throwing listener) that the
+    // undone onError did not, and after undoAfterReady() the control status callback heard the
+    // disconnect()/connect() the undone one did not.
+    for (const [name, page] of [['queued', late], ['immediate', now]]) {
+      const { log, undoneAt } = await page.evaluate(() => ({ log: window.qlog, undoneAt: window.undoneAt }));
+      assert.ok(log.some((e) => e[0] === 'onError' && e[1] === 'listener_threw'), `${name}: connector.onError heard listener_threw: ${JSON.stringify(log)}`);
+      assert.ok(!log.some((e) => e[0] === 'undone onError'), `${name}: the undone onError heard nothing`);
+      const since = log.slice(undoneAt);
+      assert.deepEqual(since.filter((e) => e[0] === 'status').map((e) => e[1]), ['disconnected', 'connecting', 'connected'], `${name}: the control heard the status changes after the undo`);
+      assert.deepEqual(since.filter((e) => e[0] === 'status (undone after ready)'), [], `${name}: the callback undone after ready heard none of them`);
+    }
     const queued = own(await outcome(late, tagLate));
     const immediate = own(await outcome(now, tagNow));
     const { log: queuedLog, ...queuedRest } = queued;
@@ -244,6 +271,95 @@ test('bad input before ready: reported through error(cb), onError and diagnose()
     assert.equal(diag.brokenStatus, 'failed');
     assert.equal(diag.brokenReady, 'config', 'the refused Echo\'s ready rejects with the config error');
     await sleep(200);
+    assert.deepEqual(page.errors, []);
+    assert.deepEqual(await page.evaluate(() => window.rejections), []);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('calls queued after a queued destroy(): echo_destroyed reaches error(cb) and the early connector.onError, else one console.warn per code', async () => {
+  const page = await open({ nowait: true, route: delayed(1000) });
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning' && m.text().includes('echo_destroyed')) warnings.push(m.text()); });
+  try {
+    await page.evaluate(() => {
+      const got = (window.got = []);
+      const d = (window.d = window.makeEcho());
+      d.connector.onError((e) => got.push(['early onError', e.type, e.code, e.channel ?? null]));
+      const undo = d.connector.onError((e) => got.push(['undone onError', e.code]));
+      undo();
+      d.destroy();
+      d.channel('x').error((e) => got.push(['channel error', e.type, e.code, e.channel]));
+      d.connector.onError((e) => got.push(['late onError', e.type, e.code, e.channel ?? null]));
+      const quiet = (window.quiet = window.makeEcho()); // nobody listens: printed, once
+      quiet.destroy();
+      quiet.channel('y');
+      quiet.channel('z');
+    });
+    await page.evaluate(() => Promise.all([window.d.ready, window.quiet.ready]));
+    await sleep(200);
+    const after = await page.evaluate(() => {
+      try { window.d.channel('x'); return null; } catch (e) { return { code: e.code, message: e.message }; }
+    });
+    assert.equal(after.code, 'echo_destroyed', 'after ready the same call throws');
+    const got = await page.evaluate(() => window.got);
+    assert.deepEqual(got, [
+      ['channel error', 'UsageError', 'echo_destroyed', 'x'],
+      ['early onError', 'UsageError', 'echo_destroyed', 'x'],
+      ['late onError', 'UsageError', 'echo_destroyed', 'x'],
+      ['early onError', 'UsageError', 'echo_destroyed', null], // the late onError(cb) itself was refused
+      ['late onError', 'UsageError', 'echo_destroyed', null],
+    ]);
+    const diag = await page.evaluate(() => window.d.diagnose());
+    assert.equal(diag.destroyed, true);
+    assert.deepEqual(diag.lastErrors, [], 'a destroyed Echo keeps no error log');
+    assert.equal(warnings.length, 1, `one warning, for the Echo nobody listens to: ${JSON.stringify(warnings)}`);
+    assert.ok(warnings[0].includes(after.message), `the warning has the code and remedy: ${warnings[0]}`);
+    assert.deepEqual(page.errors, []);
+    assert.deepEqual(await page.evaluate(() => window.rejections), []);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('diagnose() before ready survives throwing option getters; it reports the permission the wasm reports (insecure page, throwing Notification.permission)', async () => {
+  const page = await open({ nowait: true, route: delayed(1000) });
+  try {
+    const result = await page.evaluate(async () => {
+      const read = (echo) => {
+        const d = echo.diagnose();
+        return { permission: d.notificationPermission, handle: echo.notifications.permission, loading: d.loading ?? false };
+      };
+      const throwing = () => { throw new Error('getter threw on purpose'); };
+      const q = new URLSearchParams(location.search); // not makeEcho: its spread would call the getter
+      const base = { broadcaster: 'reverb', key: q.get('key'), wsHost: '127.0.0.1', wsPort: Number(q.get('port')), forceTLS: false, enabledTransports: ['ws', 'wss'] };
+      const outer = new window.Echo(Object.defineProperty(base, 'desktopNotifications', { get: throwing, enumerable: true }));
+      const nested = window.makeEcho({ desktopNotifications: Object.defineProperty({}, 'enabled', { get: throwing, enumerable: true }) });
+      const survives = (echo) => { try { return echo.diagnose().state; } catch (e) { return `threw: ${e.message}`; } };
+      const out = { before: [survives(outer), survives(nested)] };
+      const echo = window.makeEcho();
+      Object.defineProperty(window, 'isSecureContext', { value: false, configurable: true });
+      out.insecureBefore = read(echo);
+      Object.defineProperty(window, 'isSecureContext', { value: true, configurable: true });
+      Object.defineProperty(Notification, 'permission', { get: throwing, configurable: true });
+      out.throwingBefore = read(echo);
+      await echo.ready;
+      out.throwingAfter = read(echo);
+      Object.defineProperty(window, 'isSecureContext', { value: false, configurable: true });
+      out.insecureAfter = read(echo);
+      out.refused = await Promise.all([outer.ready, nested.ready].map((r) => r.then(() => 'resolved', (e) => e.code)));
+      out.after = [survives(outer), survives(nested)];
+      echo.destroy();
+      return out;
+    });
+    assert.deepEqual(result.before, ['connecting', 'connecting'], 'diagnose() before ready does not throw');
+    assert.deepEqual(result.refused, ['config', 'config'], 'once ready the wasm refuses those options');
+    assert.deepEqual(result.after, ['failed', 'failed'], 'diagnose() of the refused Echo does not throw');
+    assert.deepEqual(result.insecureBefore, { permission: 'unsupported', handle: 'unsupported', loading: true });
+    assert.deepEqual(result.insecureAfter, { ...result.insecureBefore, loading: false }, 'the wasm reports the same on an insecure page');
+    assert.deepEqual(result.throwingBefore, { permission: 'unsupported', handle: 'unsupported', loading: true });
+    assert.deepEqual(result.throwingAfter, { ...result.throwingBefore, loading: false }, 'the wasm reports the same for a throwing Notification.permission');
     assert.deepEqual(page.errors, []);
     assert.deepEqual(await page.evaluate(() => window.rejections), []);
   } finally {

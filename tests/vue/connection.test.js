@@ -61,6 +61,9 @@ afterEach(() => {
   else delete globalThis.Notification;
 });
 
+/** A stand-in `Notification` constructor with these statics (the wasm, and so the composable, needs a function). */
+const notificationClass = (statics) => Object.assign(function Notification() {}, statics);
+
 function setNotification(value) {
   Object.defineProperty(globalThis, 'Notification', { value, configurable: true, writable: true });
 }
@@ -76,14 +79,14 @@ test('useNotificationPermission without a Notification global: unsupported, requ
 
 test('useNotificationPermission with a promise-based Notification', async () => {
   let asked = 0;
-  const fake = {
+  const fake = notificationClass({
     permission: 'default',
     requestPermission() {
       asked += 1;
       fake.permission = 'granted';
       return Promise.resolve('granted');
     },
-  };
+  });
   setNotification(fake);
   const { wrapper, result } = mountUsing(useNotificationPermission);
   assert.equal(result.permission.value, 'default');
@@ -94,13 +97,26 @@ test('useNotificationPermission with a promise-based Notification', async () => 
 });
 
 test('useNotificationPermission with a callback-based (old Safari) or failing Notification', async () => {
-  setNotification({ permission: 'default', requestPermission: (callback) => callback('denied') });
+  setNotification(notificationClass({ permission: 'default', requestPermission: (callback) => callback('denied') }));
   const old = mountUsing(useNotificationPermission);
   assert.equal(await old.result.request(), 'denied');
   old.wrapper.unmount();
 
-  setNotification({ permission: 'default', requestPermission: () => Promise.reject(new Error('insecure')) });
+  setNotification(notificationClass({ permission: 'default', requestPermission: () => Promise.reject(new Error('insecure')) }));
   const failing = mountUsing(useNotificationPermission);
   assert.equal(await failing.result.request(), 'default');
   failing.wrapper.unmount();
+});
+
+test('useNotificationPermission on an insecure page: unsupported, as echo.notifications.permission reads it', async () => {
+  setNotification(notificationClass({ permission: 'granted', requestPermission: () => Promise.resolve('denied') }));
+  Object.defineProperty(globalThis, 'isSecureContext', { value: false, configurable: true });
+  try {
+    const { wrapper, result } = mountUsing(useNotificationPermission);
+    assert.equal(result.permission.value, 'unsupported');
+    assert.equal(await result.request(), 'unsupported', 'not asked: the browser would refuse');
+    wrapper.unmount();
+  } finally {
+    delete globalThis.isSecureContext;
+  }
 });

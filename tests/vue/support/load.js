@@ -7,5 +7,5 @@ register('./resolve-hook.js', import.meta.url);
 export const vueModuleUrl = new URL('../../../pkg/vue.js', import.meta.url).href;
 export const echoVue = await import(vueModuleUrl);
 // Setup: the wasm loaded, so an Echo behaves at once as after `ready` (the composables before
-// ready are tested in connection.test.js with a real Echo whose load is still pending).
+// ready are tested in tests/js/loading.test.mjs, in Chromium with the wasm response held back).
 await (await import(new URL('../../../pkg/index.js', import.meta.url).href)).ready;
