@@ -117,9 +117,13 @@ if (CLIENT === 'reference') {
   await loadScript(q.get('enc') === '1' ? '/bench-modules/pusher-js/dist/web/pusher-with-encryption.min.js' : '/bench-modules/pusher-js/dist/web/pusher.min.js');
   EchoClass = (await import('/bench-modules/laravel-echo/dist/echo.js')).default;
 } else if (CLIENT === 'echo-wasm') {
-  EchoClass = (await import(PKG + '/index.js')).default;
+  const pkg = await import(PKG + '/index.js');
+  EchoClass = pkg.default;
+  // The package loads its wasm in the background (no top-level await): wait for it, so that
+  // init() returns that instance's exports instead of starting a second instance of its own.
+  await pkg.ready;
   const init = (await import(PKG + '/dist/echo_wasm.js')).default;
-  wasmExports = await init(); // already initialised by index.js: returns the same exports
+  wasmExports = await init();
 }
 
 // ---------------------------------------------------------------- uniform API for run.mjs
