@@ -53,7 +53,7 @@ const log = (...a) => console.log('bench:', ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
 const results = {
-  quick: QUICK, params: P, date: new Date().toISOString(), command: process.env.BENCH_COMMAND || `node bench/run.mjs ${args.join(' ')}`,
+  quick: QUICK, only: ONLY, params: P, date: new Date().toISOString(), command: process.env.BENCH_COMMAND || `node bench/run.mjs ${args.join(' ')}`,
   machine: machine(), sections: {}, notes: [], pageErrors: [],
 };
 
