@@ -26,7 +26,7 @@ const WS_PORT = need('ECHO_TEST_WS_PORT');
 const KEY = need('ECHO_TEST_APP_KEY');
 const BACKEND = need('ECHO_TEST_BACKEND_URL');
 const HERE = path.join(ROOT, 'tests/matrix');
-const CHANNEL = 'matrix'; // the channel every matrix app listens on (src/App.vue)
+const CHANNEL = 'matrix'; // the channel every matrix app listens on (shared/App.vue)
 
 // Laravel apps read the Reverb address from .env: VITE_REVERB_* for Vite, MIX_REVERB_* for Mix.
 const reverb = { APP_KEY: KEY, HOST: '127.0.0.1', PORT: WS_PORT, SCHEME: 'http' };
@@ -53,6 +53,12 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'echo-wasm-matrix-'));
   const tarball = path.join(tmp, (await run('npm', ['pack', '--silent', '--pack-destination', tmp], path.join(ROOT, 'pkg'), 60000)).trim().split('\n').pop());
   for (const app of APPS) {
+    // The same component in every app, and the same entry in every Vite app (Mix has its own
+    // resources/js/app.js, which reads MIX_* variables): copied in from shared/.
+    const components = app === 'mix6' ? 'resources/js/components' : 'src';
+    fs.mkdirSync(path.join(HERE, app, components), { recursive: true });
+    fs.copyFileSync(path.join(HERE, 'shared/App.vue'), path.join(HERE, app, components, 'App.vue'));
+    if (app !== 'mix6') fs.copyFileSync(path.join(HERE, 'shared/main.vite.js'), path.join(HERE, app, 'src/main.js'));
     const modules = path.join(HERE, app, 'node_modules');
     assert.ok(fs.existsSync(path.join(modules, '.package-lock.json')), `${app}: node_modules missing: run scripts/setup`);
     // A fresh install of this build: the previous one and Vite's pre-bundled copy of it go.
