@@ -55,7 +55,7 @@ export async function setupClient(page, { client, base, extra = {} }) {
     window.got = [];
     window.states = [];
     window.subs = [];
-    window.echo = window.makeEcho({ bearerToken: `token-user-${user}`, reconnect: { firstMs: 250, baseMs: 500, maxMs: 2000 }, ...extra });
+    window.echo = window.makeEcho({ bearerToken: `token-user-${user}`, ...extra }); // default reconnect policy
     window.echo.connector.onConnectionChange((s) => window.states.push([s, Date.now()]));
     const rec = (kind) => (d) => window.got.push([kind, d.n]);
     const sub = (kind) => () => window.subs.push([kind, Date.now()]);
