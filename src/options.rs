@@ -153,7 +153,8 @@ impl Options {
         let port = own_port.and_then(|p| p.parse::<u16>().ok()).unwrap_or(default_port);
         format!(
             "{scheme}://{host}:{port}{path}/app/{key}?protocol={protocol}&client={client}&version={version}&flash=false",
-            protocol = if self.connection_recovery { 2 } else { 7 },
+            // Strings, not numbers: an integer here would pull integer formatting into the wasm.
+            protocol = if self.connection_recovery { "2" } else { "7" },
             path = self.ws_path,
             key = self.key,
             client = self.client_name,

@@ -91,7 +91,7 @@ pub(super) struct Recovery<P> {
     tracks: FastMap<String, Track<P>>,
     /// Channels waiting for their outcome, by deadline (oldest first; resolved ones are
     /// skipped).
-    deadlines: std::collections::VecDeque<(Millis, String)>,
+    deadlines: Vec<(Millis, String)>,
 }
 
 /// Whether `p` is at or below `last` in the same stream (a stream id missing on either side
@@ -183,7 +183,7 @@ impl<P: Payload> Recovery<P> {
             out.push(Output::Send(protocol::resume_frame(name, last)));
             let deadline = now.saturating_add(RESUME_TIMEOUT_MS);
             track.waiting = Some(Box::new(Waiting { deadline, downtime: downtime_ms, ack, held: Vec::new() }));
-            self.deadlines.push_back((deadline, name.to_owned()));
+            self.deadlines.push((deadline, name.to_owned()));
             return None;
         } else {
             "no_position"
@@ -201,7 +201,11 @@ impl<P: Payload> Recovery<P> {
         let Some(track) = self.tracks.get_mut(name) else { return Accepted::Deliver(event) };
         let Some(position) = &event.position else { return Accepted::Deliver(event) };
         if let Some(waiting) = &mut track.waiting {
-            waiting.held.push(event);
+            // Kept in serial order as they come (after equal serials: stable), so the
+            // outcome needs no sort (a sort would cost kilobytes of wasm).
+            let serial = position.serial;
+            let at = waiting.held.partition_point(|h| h.position.as_ref().map_or(0, |p| p.serial) <= serial);
+            waiting.held.insert(at, event);
             if waiting.held.len() <= MAX_HELD {
                 return Accepted::Kept;
             }
@@ -278,23 +282,20 @@ impl<P: Payload> Recovery<P> {
 
     fn expire(&mut self, now: Millis, reason: &str) -> Vec<Resolution<P>> {
         let mut resolved = Vec::new();
-        while let Some((deadline, name)) = self.deadlines.front() {
-            if *deadline > now {
-                break;
-            }
-            if let Some(track) = self.tracks.get_mut(name) {
-                if track.waiting.as_ref().is_some_and(|w| w.deadline == *deadline) {
-                    resolved.extend(resolve(track, name, Outcome::Failed(reason), reason == "timeout"));
+        let due = self.deadlines.partition_point(|(deadline, _)| *deadline <= now);
+        for (deadline, name) in self.deadlines.drain(..due) {
+            if let Some(track) = self.tracks.get_mut(&name) {
+                if track.waiting.as_ref().is_some_and(|w| w.deadline == deadline) {
+                    resolved.extend(resolve(track, &name, Outcome::Failed(reason), reason == "timeout"));
                 }
             }
-            self.deadlines.pop_front();
         }
         resolved
     }
 
     /// The earliest resume timeout.
     pub(super) fn deadline(&self) -> Option<Millis> {
-        self.deadlines.front().map(|(deadline, _)| *deadline)
+        self.deadlines.first().map(|(deadline, _)| *deadline)
     }
 }
 
@@ -323,10 +324,9 @@ fn resolve<P>(track: &mut Track<P>, name: &str, outcome: Outcome<'_>, late: bool
     Some(Resolution { channel: name.to_owned(), events, resumed: Some(resumed) })
 }
 
-/// `held` sorted by serial (stable), duplicates dropped, the position advanced; with
-/// `remember`, the serials delivered too.
-fn deliverable<P>(track: &mut Track<P>, mut held: Vec<Held<P>>, remember: bool) -> (Vec<Held<P>>, Vec<u64>) {
-    held.sort_by_key(|h| h.position.as_ref().map_or(0, |p| p.serial));
+/// `held` (in serial order) without duplicates, the position advanced; with `remember`, the
+/// serials delivered too.
+fn deliverable<P>(track: &mut Track<P>, held: Vec<Held<P>>, remember: bool) -> (Vec<Held<P>>, Vec<u64>) {
     let mut serials = Vec::new();
     let mut events = Vec::with_capacity(held.len());
     for mut event in held {

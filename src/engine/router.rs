@@ -158,5 +158,6 @@ fn protocol_7_name(event: &mut String) -> bool {
 /// the client-event rate limit, so the message decides).
 fn is_recovery_refusal<P: Payload>(data: &P) -> bool {
     let (code, message) = error_fields(data);
-    code == Some(4301) && message.to_ascii_lowercase().contains("recovery")
+    // A byte search: `str::contains` would pull the pattern searcher (and `core::fmt`) into the wasm.
+    code == Some(4301) && message.as_bytes().windows(8).any(|w| w.eq_ignore_ascii_case(b"recovery"))
 }
