@@ -53,6 +53,12 @@ struct Track<P> {
     late: Option<(u64, Vec<u64>)>,
 }
 
+impl<P> Track<P> {
+    fn new() -> Self {
+        Track { last: None, acked_on: None, waiting: None, late: None }
+    }
+}
+
 /// What to do with a channel event (see [`Recovery::accept`]).
 pub(super) enum Accepted<P> {
     /// Deliver it now.
@@ -153,6 +159,14 @@ impl<P: Payload> Recovery<P> {
         flushed
     }
 
+    /// The app asked for `name`: with recovery, its positions count from now on (also
+    /// before its first acknowledgement).
+    pub(super) fn track(&mut self, name: &str) {
+        if self.enabled {
+            self.tracks.get_or_insert_with(name.to_owned(), Track::new);
+        }
+    }
+
     /// The app left `name`: forget it (a later subscription is a first one).
     pub(super) fn forget(&mut self, name: &str) {
         self.tracks.remove(name);
@@ -167,7 +181,7 @@ impl<P: Payload> Recovery<P> {
         }
         let epoch = self.epoch;
         let downtime_ms = self.down_since.map_or(0, |since| now.saturating_sub(since));
-        let track = self.tracks.get_or_insert_with(name.to_owned(), || Track { last: None, acked_on: None, waiting: None, late: None });
+        let track = self.tracks.get_or_insert_with(name.to_owned(), Track::new);
         let previous = track.acked_on.replace(epoch);
         if previous.is_none() || previous == Some(epoch) {
             if self.v2 && track.last.is_none() {
@@ -189,7 +203,7 @@ impl<P: Payload> Recovery<P> {
             "no_position"
         };
         if self.v2 {
-            track.last = ack;
+            advance(&mut track.last, ack);
         }
         let resumed = Resumed { channel: name.to_owned(), recovered: false, downtime_ms, replayed: 0, reason: Some(reason.to_owned()) };
         Some(Resolution { channel: name.to_owned(), events: Vec::new(), resumed: Some(resumed) })
@@ -299,6 +313,16 @@ impl<P: Payload> Recovery<P> {
     }
 }
 
+/// Moves `last` to `to`, never back within one stream (a position below the last delivered
+/// one would let duplicates through).
+fn advance(last: &mut Option<Position>, to: Option<Position>) {
+    if let Some(to) = to {
+        if !is_duplicate(last, &to) || last.as_ref().is_some_and(|l| l.stream_id != to.stream_id) {
+            *last = Some(to);
+        }
+    }
+}
+
 /// Ends the wait of `track`: its held events in serial order without duplicates, and its
 /// report. `late`: replayed events may still come (a timeout, an overflow).
 fn resolve<P>(track: &mut Track<P>, name: &str, outcome: Outcome<'_>, late: bool) -> Option<Resolution<P>> {
@@ -307,9 +331,7 @@ fn resolve<P>(track: &mut Track<P>, name: &str, outcome: Outcome<'_>, late: bool
     let floor = track.last.as_ref().map_or(0, |p| p.serial);
     if !recovered && !late {
         // The server cannot replay: its stream goes on from the acknowledged position.
-        if let Some(ack) = waiting.ack {
-            track.last = Some(ack);
-        }
+        advance(&mut track.last, waiting.ack);
     }
     let (events, serials) = deliverable(track, waiting.held, late);
     if late {
