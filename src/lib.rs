@@ -20,7 +20,7 @@
 //! - [`channels`]: channel kinds, name validation, the subscription-state enum.
 //! - [`presence`]: presence members.
 //! - [`encryption`]: encrypted channels (NaCl secretbox).
-//! - [`protocol`]: frame decoding and encoding.
+//! - [`protocol`]: frame decoding and encoding; [`position`]: Sockudo protocol 2 stream positions.
 //! - [`options`]: options and the socket URL.
 //! - [`event_name`]: Echo's event-name formatter.
 //! - [`listeners`]: **the listener registry**, by typed place: channel topics (events,
@@ -63,6 +63,7 @@ pub(crate) mod fast_map;
 pub mod listeners;
 pub mod options;
 pub mod payload;
+pub mod position;
 pub mod presence;
 pub mod protocol;
 pub mod reconnect;

@@ -30,6 +30,7 @@ mod link;
 mod output;
 mod recovery;
 mod router;
+mod track;
 mod subscriptions;
 mod user;
 
