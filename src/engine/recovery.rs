@@ -159,11 +159,14 @@ impl<P: Payload> Recovery<P> {
         let Some(track) = self.tracks.get_mut(name) else { return Accepted::Deliver(event) };
         let Some(position) = &event.position else { return Accepted::Deliver(event) };
         if let Some(waiting) = &mut track.waiting {
-            // Kept in serial order as they come (after equal serials: stable), so the
-            // outcome needs no sort (a sort would cost kilobytes of wasm).
-            let serial = position.serial;
-            let at = waiting.held.partition_point(|h| h.position.as_ref().map_or(0, |p| p.serial) <= serial);
-            waiting.held.insert(at, event);
+            // Kept in serial order as they come (after equal serials: stable) within the run
+            // of their stream (a new stream comes after the old one), so the outcome needs no
+            // sort (a sort would cost kilobytes of wasm).
+            let (serial, stream) = (position.serial, &position.stream_id);
+            let held = &mut waiting.held;
+            let run = held.iter().rposition(|h| h.position.as_ref().map(|p| &p.stream_id) != Some(stream)).map_or(0, |i| i + 1);
+            let at = run + held[run..].partition_point(|h| h.position.as_ref().map_or(0, |p| p.serial) <= serial);
+            held.insert(at, event);
             if waiting.held.len() <= MAX_HELD {
                 return Accepted::Kept;
             }
