@@ -12,7 +12,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { launch, openPage, trigger, reset, eventually, logged, waitForSubscribed, startPrivateSockudo, sleep } from './support.mjs';
+import { launch, openPage, trigger, reset, eventually, logged, waitForSubscribed, startPrivateSockudo, sleep, env } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -133,4 +133,23 @@ test('connectionRecovery on Sockudo without recovery enabled: resumed says no_po
     await page.evaluate(() => window.echo?.destroy()).catch(() => {});
     await server.stop();
   }
+});
+
+test('resumed registered before the wasm is ready is queued and applied', async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${env.backend}/pages/echo.html?key=${env.key}&port=${env.port}&nowait=1`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
+  const name = unique('resume-queued');
+  const early = await page.evaluate((n) => {
+    window.echo = window.makeEcho();
+    const ch = window.echo.channel(n);
+    return { chained: ch.resumed(window.record('resumed')) === ch, status: window.echo.connectionStatus() };
+  }, name);
+  assert.deepEqual(early, { chained: true, status: 'connecting' }, 'called before ready');
+  await page.evaluate(() => window.echo.ready);
+  await waitForSubscribed(page, name);
+  await page.evaluate(() => { window.echo.disconnect(); window.echo.connect(); });
+  await eventually(async () => (await logged(page, 'resumed')).length === 1, 'the queued callback fires');
+  assert.equal((await logged(page, 'resumed'))[0][0].reason, 'unsupported');
+  await page.evaluate(() => window.echo.destroy());
 });
