@@ -126,6 +126,10 @@ impl<P: Payload> Recovery<P> {
         let epoch = self.epoch;
         let downtime_ms = self.down_since.map_or(0, |since| now.saturating_sub(since));
         let track = self.tracks.get_or_insert_with(name.to_owned(), Track::new);
+        if !self.v2 {
+            // Protocol 7 has no positions: what was delivered on it is unknown to a later resume.
+            track.last = None;
+        }
         let previous = track.acked_on.replace(epoch);
         if previous.is_none() || previous == Some(epoch) {
             if self.v2 && track.last.is_none() {
