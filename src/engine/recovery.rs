@@ -126,10 +126,9 @@ impl<P: Payload> Recovery<P> {
         let epoch = self.epoch;
         let downtime_ms = self.down_since.map_or(0, |since| now.saturating_sub(since));
         let track = self.tracks.get_or_insert_with(name.to_owned(), Track::new);
-        if !self.v2 {
-            // Protocol 7 has no positions: what was delivered on it is unknown to a later resume.
-            track.last = None;
-        }
+        // Protocol 7 has no positions: a later resume from before it would replay what it
+        // delivered (the old position still drops duplicates).
+        track.stale |= !self.v2;
         let previous = track.acked_on.replace(epoch);
         if previous.is_none() || previous == Some(epoch) {
             if self.v2 && track.last.is_none() {
@@ -141,7 +140,7 @@ impl<P: Payload> Recovery<P> {
             "unsupported"
         } else if self.refused {
             "recovery_disabled"
-        } else if let Some(last) = &track.last {
+        } else if let Some(last) = track.last.as_ref().filter(|_| !track.stale) {
             out.push(Output::Send(protocol::resume_frame(name, last)));
             let deadline = now.saturating_add(RESUME_TIMEOUT_MS);
             track.waiting = Some(Box::new(Waiting { deadline, downtime: downtime_ms, ack, held: Vec::new() }));
@@ -152,6 +151,7 @@ impl<P: Payload> Recovery<P> {
         };
         if self.v2 {
             advance(&mut track.last, ack);
+            track.stale = false;
         }
         let resumed = Resumed { channel: name.to_owned(), recovered: false, downtime_ms, replayed: 0, reason: Some(reason.to_owned()) };
         Some(Resolution { channel: name.to_owned(), events: Vec::new(), resumed: Some(resumed) })

@@ -35,11 +35,13 @@ pub(super) struct Track<P> {
     /// After a timeout or overflow: the old position's serial and the serials delivered
     /// above it, so a late replay is delivered once and not dropped.
     pub(super) late: Option<(u64, Vec<u64>)>,
+    /// Acknowledged on a protocol 7 connection since `last`: not a position to resume from.
+    pub(super) stale: bool,
 }
 
 impl<P> Track<P> {
     pub(super) fn new() -> Self {
-        Track { last: None, acked_on: None, waiting: None, late: None }
+        Track { last: None, acked_on: None, waiting: None, late: None, stale: false }
     }
 }
 
