@@ -2,10 +2,12 @@
 // wss://127.0.0.1:<proxy port> (the README's client options, deploy/echo.js), nginx spreads them
 // round robin, and the nodes share channels over the Redis Cluster adapter: events published on
 // one node's API, presence members and whispers reach clients on the other nodes. The sticky pool
-// (`hash $cookie_echo_node consistent`) keeps a client on one node across reconnects.
+// (`hash $cookie_echo_node consistent`) keeps a client on one node across reconnects. Sockudo's
+// HTTP API is not on the public endpoint: events are published to a node directly.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, eventually, sleep, topo, proxyPage, setupClient, allSubscribed, nodeOf, nodeSdk, connectedPerNode, APP } from './topo.mjs';
+import { launch, eventually, sleep, topo, proxyPage, proxyOrigin, setupClient, allSubscribed, nodeOf, nodeSdk, connectedPerNode, APP } from './topo.mjs';
+import { serverSdk } from '../reliability/lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -123,5 +125,18 @@ test('the README client options with no port: the browser opens wss://host/app/K
     await page.evaluate(() => window.probe.destroy());
   } finally {
     await page.context().close();
+  }
+});
+
+test('the public endpoints do not route Sockudo\'s HTTP API (/apps/...): a signed trigger through them fails, on a node it succeeds', async () => {
+  const data = { n: 1 };
+  assert.equal((await nodeSdk(1).trigger('topo-api', 'probe', data)).status, 200, 'a signed trigger on node 1');
+  for (const port of [topo.proxyPort, topo.scaledProxyPort, topo.shortProxyPort]) {
+    const res = await fetch(`${proxyOrigin(port)}/apps/${APP.id}/channels`);
+    assert.equal(res.status, 404, `GET /apps/${APP.id}/channels on proxy port ${port} is the app's 404, not Sockudo's API`);
+    await assert.rejects(serverSdk({ port, useTLS: true }).trigger('topo-api', 'probe', data), (e) => {
+      assert.equal(e.status, 404, `a signed trigger through proxy port ${port} is refused (${e.message})`);
+      return true;
+    });
   }
 });

@@ -21,6 +21,7 @@ const need = (name) => {
 export const topo = {
   proxyPort: Number(need('ECHO_TOPO_PROXY_PORT')),
   shortProxyPort: Number(need('ECHO_TOPO_PROXY_SHORT_PORT')),
+  scaledProxyPort: Number(need('ECHO_TOPO_PROXY_SCALED_PORT')),
   nodePorts: need('ECHO_TOPO_NODE_PORTS').split(' ').map(Number),
   metricsPorts: need('ECHO_TOPO_METRICS_PORTS').split(' ').map(Number),
   redisPorts: need('ECHO_TOPO_REDIS_PORTS').split(' ').map(Number),
