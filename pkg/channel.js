@@ -36,7 +36,7 @@ export function refused(channel, thrown) {
     subscriptionState: 'unsubscribed',
     members: { count: 0, me: null, members: [] },
     unsubscribe() {},
-    listen: fail, listenToAll: fail, stopListening: fail, stopListeningToAll: fail, subscribed: fail,
+    listen: fail, listenToAll: fail, stopListening: fail, stopListeningToAll: fail, subscribed: fail, resumed: fail,
     error: fail, notification: fail, stopListeningForNotification: fail, off: fail, subscribe: fail,
     whisper: fail, listenForWhisper: fail, stopListeningForWhisper: fail, here: fail, joining: fail, leaving: fail,
   };
@@ -103,6 +103,9 @@ export class Channel {
   }
   subscribed(callback) {
     return this[Q] ? queued(this, 'subscribed', [callback], true) : back(this, this[W].subscribed(callback));
+  }
+  resumed(callback) {
+    return this[Q] ? queued(this, 'resumed', [callback], true) : back(this, this[W].resumed(callback));
   }
   error(callback) {
     return this[Q] ? queued(this, 'error', [callback], true) : back(this, this[W].error(callback));

@@ -22,6 +22,44 @@ export type ConnectionState = 'initialized' | 'connecting' | 'connected' | 'unav
 /** Where a channel's subscription stands. */
 export type SubscriptionState = 'waiting' | 'authorizing' | 'pending' | 'subscribed' | 'failed' | 'unsubscribed';
 
+/**
+ * Why a resumed channel was not recovered (`null` when it was):
+ * - `'unsupported'`: the connection speaks Pusher protocol 7 (no `connectionRecovery`, or a
+ *   server other than Sockudo with protocol 2): nothing was replayed; re-read what you show.
+ * - `'stream_reset'`, `'position_expired'`, `'continuity_unverifiable'`,
+ *   `'persistence_unavailable'`: Sockudo's codes, as sent (e.g. more than its buffer, 100
+ *   events per channel, or longer than its TTL, 120 s); any other server code passes as is.
+ * - `'recovery_disabled'`: Sockudo answered that recovery is not enabled (error 4301:
+ *   `CONNECTION_RECOVERY_ENABLED=true` is missing).
+ * - `'timeout'`: no outcome within 5 s; the events held meanwhile were delivered, in order.
+ * - `'overflow'`: more than 1000 live events arrived while waiting; they were delivered, in order.
+ * - `'no_position'`: the channel had no stream position yet (nothing received, no position in
+ *   the subscribe reply).
+ */
+export type ResumeReason =
+  | 'unsupported'
+  | 'stream_reset'
+  | 'position_expired'
+  | 'continuity_unverifiable'
+  | 'persistence_unavailable'
+  | 'recovery_disabled'
+  | 'timeout'
+  | 'overflow'
+  | 'no_position'
+  | (string & {});
+
+/** What `channel.resumed(cb)` gets after a channel was subscribed again on a new connection. */
+export interface ResumedEvent {
+  /** Every event published while away was delivered (Sockudo protocol 2 with recovery). */
+  recovered: boolean;
+  /** From the last frame received on the old connection to the resubscription's acknowledgement, ms. */
+  downtimeMs: number;
+  /** Events delivered from the server's replay just before this call (0 unless recovered). */
+  replayed: number;
+  /** `null` when recovered, else why not. */
+  reason: ResumeReason | null;
+}
+
 /** Echo's custom authorizer shape: `authorizer(channel, options).authorize(socketId, callback)`. */
 export type Authorizer = (
   channel: { name: string },
@@ -92,6 +130,16 @@ export interface EchoOptions {
   reconnect?: { firstMs?: number; baseMs?: number; maxMs?: number };
   /** echo-wasm: longest channel name accepted (default 164). */
   maxChannelNameLength?: number;
+  /**
+   * echo-wasm (default false): ask for Sockudo's protocol 2 (`?protocol=2`) and recover what a
+   * channel missed after a reconnect: every event published while away is delivered after the
+   * reconnect, in order, exactly once, before newer ones (see {@link Channel.resumed}). Needs
+   * Sockudo built with its `v2` feature and `CONNECTION_RECOVERY_ENABLED=true`; the buffer
+   * lives in each Sockudo node's memory, so a reconnect to another node is not recovered.
+   * Safe on any server: one that answers in protocol 7 (Reverb, Pusher, Soketi) is spoken to
+   * in protocol 7, and `resumed` reports `reason: 'unsupported'`.
+   */
+  connectionRecovery?: boolean;
   /** echo-wasm: log protocol traffic to the console. */
   debug?: boolean;
   /**
@@ -222,7 +270,7 @@ export interface Members<User = any> {
  *
  * A handle of a channel that was left (`leave`, `leaveChannel`, `unsubscribe`) is stale:
  * adding a listener to it (`listen`, `listenToAll`, `notification`, `listenForWhisper`,
- * `here`, `joining`, `leaving`, `subscribed`, `error`, or `subscribe()`) subscribes the channel
+ * `here`, `joining`, `leaving`, `subscribed`, `resumed`, `error`, or `subscribe()`) subscribes the channel
  * again, so the listener fires; the value returned is then the channel's current handle
  * (`echo.channel(name)`). A held handle keeps the connection (as in laravel-echo), even when
  * the Echo object itself is no longer referenced. After `destroy()` the methods that act
@@ -251,12 +299,20 @@ export declare class Channel {
   subscribed(callback: () => void): this;
   /** Called when the subscription fails. Undo with `off('error', cb)`. */
   error(callback: (error: EchoErrorEvent) => void): this;
+  /**
+   * echo-wasm: called each time this channel, subscribed before, is subscribed again on a new
+   * connection (after a drop, or the app's `disconnect()`/`connect()`); never on the first
+   * subscription. When `recovered`, the events missed were already delivered to the listeners
+   * (the callback comes after them): the channel is up to date. Otherwise events may have been
+   * missed: re-read what you show. Undo with `off('resumed', cb)`.
+   */
+  resumed(callback: (event: ResumedEvent) => void): this;
   /** Laravel notifications (`BroadcastNotificationCreated`). */
   notification(callback: (notification: any) => void): this;
   /** Stop one, or every, notification callback. */
   stopListeningForNotification(callback?: Function): this;
-  /** Undo `subscribed`, `error`, `here`, `joining` or `leaving` (one callback, or all of that kind). */
-  off(kind: 'subscribed' | 'error' | 'here' | 'joining' | 'leaving', callback?: Function): this;
+  /** Undo `subscribed`, `error`, `here`, `joining`, `leaving` or `resumed` (one callback, or all of that kind). */
+  off(kind: 'subscribed' | 'error' | 'here' | 'joining' | 'leaving' | 'resumed', callback?: Function): this;
   /** Subscribe again after a failure (e.g. once the user logged in). Accessing a channel never retries by itself. */
   subscribe(): this;
   /** Unsubscribe (same as `echo.leaveChannel(name)`). */

@@ -14,7 +14,7 @@
 import type { MaybeRefOrGetter, Ref, ShallowRef } from 'vue';
 import type {
   Channel, ConnectionStatus, Echo, EchoOptions, EncryptedPrivateChannel, PresenceChannel,
-  PrivateChannel,
+  PrivateChannel, ResumedEvent,
 } from './index.js';
 
 export type { ConnectionStatus };
@@ -200,6 +200,15 @@ export declare function useChannel(channelName: ChannelName, visibility: 'encryp
 export declare function useChannel<User = any>(
   channelName: ChannelName, visibility: 'presence',
 ): ChannelHandle<PresenceChannel<User>> & PresenceExtras<User>;
+
+/**
+ * Call `callback` each time the channel (private by default), held while the component is
+ * mounted, is subscribed again on a new connection (`channel.resumed`); removed on unmount.
+ * `recovered: false` means events may have been missed: re-fetch what the component shows.
+ */
+export declare function useEchoResumed(
+  channelName: ChannelName, callback: (event: ResumedEvent) => void, visibility?: Visibility, dependencies?: Dependency[],
+): ChannelHandle<Channel>;
 
 /** `useChannel(name, 'presence')`. */
 export declare function usePresenceChannel<User = any>(

@@ -344,6 +344,23 @@ export function useChannel(channelName, visibility = 'private') {
   return { leaveChannel, leave, channel, ...(presence ? presence.extras : {}) };
 }
 
+/**
+ * Calls `callback({recovered, downtimeMs, replayed, reason})` each time the channel, held while
+ * the component is mounted, is subscribed again on a new connection (`channel.resumed`);
+ * removed on unmount. Re-fetch what the component shows when `recovered` is false.
+ */
+export function useEchoResumed(channelName, callback, visibility = 'private', dependencies = []) {
+  const handler = (event) => callback(event); // ours alone, so we remove exactly it
+  const { leaveChannel, leave, channel } = useSubscription(channelName, visibility, dependencies, {
+    bindChannel(held) {
+      held.resumed(handler);
+      return () => held.off('resumed', handler);
+    },
+    listenOnMount: false,
+  });
+  return { leaveChannel, leave, channel };
+}
+
 export const usePresenceChannel = (channelName) => useChannel(channelName, 'presence');
 export const usePublicChannel = (channelName) => useChannel(channelName, 'public');
 

@@ -3,7 +3,7 @@
 //! Generic over the listener type `L` (a `js_sys::Function` in the browser, a closure or a
 //! tag in native tests). Three tables:
 //! - per channel: its events, its lifecycle callbacks ([`Lifecycle`]: `subscribed`, `error`,
-//!   `here`, `joining`, `leaving`) and its listen-to-all listeners;
+//!   `here`, `joining`, `leaving`, `resumed`) and its listen-to-all listeners;
 //! - the connection-level listeners, one list per [`ConnectionEvent`];
 //! - the server-to-user events (`listenToUser`).
 //!
@@ -46,11 +46,13 @@ pub enum Lifecycle {
     Joining,
     /// `presence.leaving(cb)`.
     Leaving,
+    /// `channel.resumed(cb)`.
+    Resumed,
 }
 
 impl Lifecycle {
     /// Every kind, in table order.
-    pub const ALL: [Lifecycle; 5] = [Lifecycle::Subscribed, Lifecycle::Error, Lifecycle::Here, Lifecycle::Joining, Lifecycle::Leaving];
+    pub const ALL: [Lifecycle; 6] = [Lifecycle::Subscribed, Lifecycle::Error, Lifecycle::Here, Lifecycle::Joining, Lifecycle::Leaving, Lifecycle::Resumed];
 
     /// The JS method's name (`'here'`), as `off(kind)` takes it and messages show it.
     pub fn name(self) -> &'static str {
@@ -60,6 +62,7 @@ impl Lifecycle {
             Lifecycle::Here => "here",
             Lifecycle::Joining => "joining",
             Lifecycle::Leaving => "leaving",
+            Lifecycle::Resumed => "resumed",
         }
     }
 
@@ -282,7 +285,7 @@ fn lifecycle_index(kind: Lifecycle) -> usize {
 
 struct ChannelListeners<L> {
     events: EventTable<L>,
-    lifecycle: [List<L>; 5],
+    lifecycle: [List<L>; 6],
     all: List<L>,
 }
 

@@ -1,6 +1,7 @@
 //! Connection options and the socket URL, built exactly as pusher-js 8 builds it.
 //!
-//! `ws[s]://{host}:{port}{wsPath}/app/{key}?protocol=7&client=..&version=..&flash=false`,
+//! `ws[s]://{host}:{port}{wsPath}/app/{key}?protocol=7&client=..&version=..&flash=false`
+//! (`protocol=2`, Sockudo's own, with `connectionRecovery`),
 //! host = `wsHosts` (ours, for failover), else `wsHost`, else `ws-{cluster}.pusher.com`;
 //! port = `wssPort` (443) with TLS, `wsPort` (80) without. TLS is on unless `forceTLS` is
 //! `false` and the page is not https (pusher-js' rule).
@@ -53,6 +54,9 @@ pub struct Options {
     /// laravel-echo's `null` broadcaster (tests, SSR): [`crate::Engine::connect`] never opens
     /// a socket and the options need no key or host.
     pub never_connect: bool,
+    /// `connectionRecovery`: ask for Sockudo's protocol 2 (`?protocol=2`) and resume
+    /// channels after a reconnect; a server that answers in protocol 7 is spoken to in 7.
+    pub connection_recovery: bool,
     /// Client name reported in the URL.
     pub client_name: String,
     /// Client version reported in the URL.
@@ -81,6 +85,7 @@ impl Options {
             max_client_events_per_second: 10,
             max_channel_name_len: 164,
             never_connect: false,
+            connection_recovery: false,
             client_name: "echo-wasm".into(),
             client_version: env!("CARGO_PKG_VERSION").into(),
         }
@@ -147,7 +152,9 @@ impl Options {
         let (scheme, default_port) = if tls { ("wss", self.wss_port) } else { ("ws", self.ws_port) };
         let port = own_port.and_then(|p| p.parse::<u16>().ok()).unwrap_or(default_port);
         format!(
-            "{scheme}://{host}:{port}{path}/app/{key}?protocol=7&client={client}&version={version}&flash=false",
+            "{scheme}://{host}:{port}{path}/app/{key}?protocol={protocol}&client={client}&version={version}&flash=false",
+            // Strings, not numbers: an integer here would pull integer formatting into the wasm.
+            protocol = if self.connection_recovery { "2" } else { "7" },
             path = self.ws_path,
             key = self.key,
             client = self.client_name,
@@ -185,6 +192,8 @@ mod tests {
         o.hosts = vec!["node1:6001".into(), "node2".into()];
         assert!(o.url(false, 0).starts_with("ws://node1:6001/ws/app/abc?"));
         assert!(o.url(true, 1).starts_with("wss://node2:443/ws/app/abc?"));
+        o.connection_recovery = true;
+        assert!(o.url(false, 0).starts_with("ws://node1:6001/ws/app/abc?protocol=2&client=echo-wasm&"), "Sockudo's protocol 2");
     }
 
     #[test]

@@ -19,6 +19,37 @@ pub struct InboundFrame<P> {
     pub data: P,
     /// The sender's user id on presence client events.
     pub user_id: Option<String>,
+    /// Sockudo protocol 2: the event's place in its channel's stream (top-level `serial`,
+    /// `stream_id`, `message_id`); `None` on protocol 7, or when not read.
+    pub position: Option<Position>,
+}
+
+/// Where a delivery sits in its channel's stream (Sockudo protocol 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// Monotonic per channel stream.
+    pub serial: u64,
+    /// The stream the serial counts in (a new stream restarts the serials).
+    pub stream_id: Option<String>,
+    /// The delivery's id.
+    pub message_id: Option<String>,
+}
+
+/// Largest serial accepted: every integer up to it is exact in an f64 (JSON numbers).
+pub const MAX_SERIAL: u64 = (1 << 53) - 1;
+
+/// A non-negative integer no larger than [`MAX_SERIAL`], from a JSON number.
+pub fn serial_of<P: Payload>(value: &P) -> Option<u64> {
+    let n = value.as_number()?;
+    (n >= 0.0 && n <= MAX_SERIAL as f64 && n.fract() == 0.0).then_some(n as u64)
+}
+
+/// The position fields of a frame (`serial`, `stream_id`, `message_id`), each passed as
+/// present (`None` when absent). No `serial`, or one that is not a JSON integer in range:
+/// no position (the event itself is still delivered).
+pub fn decode_position<P: Payload>(serial: Option<P>, stream_id: Option<P>, message_id: Option<P>) -> Option<Position> {
+    let serial = serial_of(&serial?)?;
+    Some(Position { serial, stream_id: stream_id.and_then(|s| s.as_text()), message_id: message_id.and_then(|m| m.as_text()) })
 }
 
 /// Why an inbound frame could not be decoded. The frame is dropped and reported; the
@@ -60,7 +91,9 @@ pub fn decode_frame<P: Payload>(frame: &P) -> Result<InboundFrame<P>, FrameError
     if !frame.is_object() {
         return Err(FrameError::MissingEvent);
     }
-    decode_fields(frame.get("event"), frame.get("channel"), frame.get("data"), frame.get("user_id"))
+    let mut decoded = decode_fields(frame.get("event"), frame.get("channel"), frame.get("data"), frame.get("user_id"))?;
+    decoded.position = decode_position(frame.get("serial"), frame.get("stream_id"), frame.get("message_id"));
+    Ok(decoded)
 }
 
 /// Decodes a frame from its four fields (`None` when absent). The one place where the
@@ -89,7 +122,7 @@ pub fn decode_fields<P: Payload>(event: Option<P>, channel: Option<P>, data: Opt
         Some(value) if value.is_string() => value.parse_string().unwrap_or(value),
         Some(value) => value,
     };
-    Ok(InboundFrame { event, channel, data, user_id })
+    Ok(InboundFrame { event, channel, data, user_id, position: None })
 }
 
 /// A string `data`: its JSON value when it is JSON, else the string itself.
@@ -180,6 +213,42 @@ pub fn signin_frame(auth: &str, user_data: &str) -> String {
     frame_with_string_fields("pusher:signin", &[("auth", Some(auth)), ("user_data", Some(user_data))])
 }
 
+/// `sockudo:resume` for one channel, from its last delivered position (Sockudo protocol 2).
+pub fn resume_frame(channel: &str, position: &Position) -> String {
+    let mut out = String::with_capacity(96 + channel.len());
+    out.push_str("{\"event\":\"sockudo:resume\",\"data\":{\"channel_positions\":{");
+    push_json_string(&mut out, channel);
+    out.push_str(":{\"serial\":");
+    push_u64(&mut out, position.serial);
+    for (key, value) in [("stream_id", &position.stream_id), ("last_message_id", &position.message_id)] {
+        if let Some(value) = value {
+            out.push_str(",\"");
+            out.push_str(key);
+            out.push_str("\":");
+            push_json_string(&mut out, value);
+        }
+    }
+    out.push_str("}}}}");
+    out
+}
+
+/// Appends `n` in decimal (no `core::fmt`).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(d as char);
+    }
+}
+
 /// A client event; `data_json` is the already-serialized payload.
 pub fn client_event_frame(channel: &str, event: &str, data_json: &str) -> String {
     let mut out = String::with_capacity(40 + channel.len() + event.len() + data_json.len());
@@ -222,6 +291,16 @@ mod tests {
     }
 
     #[test]
+    fn positions_are_read_from_the_top_level_and_bad_serials_ignored() {
+        let f: InboundFrame<Value> = decode_text(r#"{"event":"e","channel":"c","data":"{}","serial":7,"stream_id":"s","message_id":"m"}"#).unwrap();
+        assert_eq!(f.position, Some(Position { serial: 7, stream_id: Some("s".into()), message_id: Some("m".into()) }));
+        for bad in ["-1", "1.5", "\"7\"", "1e300", "9007199254740992", "null", "{}"] {
+            let f: InboundFrame<Value> = decode_text(&format!(r#"{{"event":"e","serial":{bad}}}"#)).unwrap();
+            assert_eq!(f.position, None, "{bad}");
+        }
+    }
+
+    #[test]
     fn socket_id_pattern() {
         assert!(is_valid_socket_id("123.456"));
         for bad in ["", "1", "1.", ".1", "1.2.3", "a.1", "1.2x", "１.2"] {
@@ -237,6 +316,11 @@ mod tests {
         assert_eq!(f, json!({"event":"pusher:subscribe","data":{"channel":"x","auth":""}}));
         let f: Value = serde_json::from_str(&client_event_frame("private-a", "client-t\"\n\u{7}", "{\"x\":1}")).unwrap();
         assert_eq!(f, json!({"event":"client-t\"\n\u{7}","channel":"private-a","data":{"x":1}}));
+        let position = Position { serial: MAX_SERIAL, stream_id: Some("s\"1".into()), message_id: None };
+        let f: Value = serde_json::from_str(&resume_frame("private-a", &position)).unwrap();
+        assert_eq!(f, json!({"event":"sockudo:resume","data":{"channel_positions":{"private-a":{"serial":MAX_SERIAL,"stream_id":"s\"1"}}}}));
+        let f: Value = serde_json::from_str(&resume_frame("c", &Position { serial: 0, stream_id: None, message_id: Some("m".into()) })).unwrap();
+        assert_eq!(f["data"]["channel_positions"]["c"], json!({"serial":0,"last_message_id":"m"}));
         let f: Value = serde_json::from_str(&signin_frame("a:b", "{\"id\":\"1\"}")).unwrap();
         assert_eq!(f["data"]["user_data"], json!("{\"id\":\"1\"}"));
     }

@@ -296,6 +296,10 @@ impl World {
                     assert!(self.wanted.contains(&channel), "presence callback for {channel} the app does not want");
                     assert_eq!(ChannelKind::of(&channel), ChannelKind::Presence, "presence callback on {channel}");
                 }
+                Output::Resumed(resumed) => {
+                    assert!(self.wanted.contains(&resumed.channel), "resumed callback for {} the app does not want", resumed.channel);
+                    assert_eq!(resumed.recovered, resumed.reason.is_none(), "recovered iff no reason: {resumed:?}");
+                }
                 Output::ChannelError(_) | Output::Error(_) | Output::SignedIn { .. } | Output::SigninFailed(_) | Output::UserEvent { .. } | Output::Watchlist { .. } => {}
             }
         }

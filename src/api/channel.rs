@@ -178,6 +178,13 @@ impl ChannelHandle {
         self.add(Topic::Lifecycle(Lifecycle::Subscribed), callback)
     }
 
+    /// Calls `callback({recovered, downtimeMs, replayed, reason})` each time the channel,
+    /// subscribed before, is subscribed again on a new connection (after the replayed events
+    /// when recovered).
+    pub fn resumed(&self, callback: Function) -> Result<JsValue, JsValue> {
+        self.add(Topic::Lifecycle(Lifecycle::Resumed), callback)
+    }
+
     /// Calls `callback({type, status, code, message})` when the subscription fails.
     pub fn error(&self, callback: Function) -> Result<JsValue, JsValue> {
         self.add(Topic::Lifecycle(Lifecycle::Error), callback)
@@ -234,13 +241,13 @@ impl ChannelHandle {
         self.add(Topic::Lifecycle(Lifecycle::Leaving), callback)
     }
 
-    /// Undoes `subscribed`, `error`, `here`, `joining` or `leaving`: `off('here', cb)` removes
+    /// Undoes `subscribed`, `error`, `here`, `joining`, `leaving` or `resumed`: `off('here', cb)` removes
     /// one callback, `off('here')` all of that kind.
     pub fn off(&self, kind: &str, callback: Option<Function>) -> Result<JsValue, JsValue> {
         let Some(kind) = Lifecycle::from_name(kind) else {
             return Err(errors::throwable_parts(
                 crate::error::code::CONFIG,
-                &format!("off('{kind}'): expected 'subscribed', 'error', 'here', 'joining' or 'leaving'; use stopListening for events."),
+                &format!("off('{kind}'): expected 'subscribed', 'error', 'here', 'joining', 'leaving' or 'resumed'; use stopListening for events."),
             ));
         };
         self.remove(Place::Channel(&self.name, Topic::Lifecycle(kind)), callback)

@@ -56,6 +56,7 @@ pub struct EchoOptions {
     auth_timeout: Lenient<Number>,
     reconnect: Lenient<Section<ReconnectOptions>>,
     max_channel_name_length: Lenient<Number>,
+    connection_recovery: Lenient<bool>,
     auth_endpoint: Lenient<String>,
     auth: Lenient<Section<AuthOptions>>,
     user_authentication: Lenient<Section<UserAuthOptions>>,
@@ -197,6 +198,7 @@ pub fn read(options: &JsValue, page_is_https: bool) -> Result<EchoConfig, Option
     if let Some(n) = number(o.max_channel_name_length, "maxChannelNameLength")? {
         engine.max_channel_name_len = n as usize;
     }
+    engine.connection_recovery = flag(o.connection_recovery, "connectionRecovery")?.unwrap_or(false);
     if ably && engine.hosts.is_empty() {
         return Err(refuse(
             "Broadcaster 'ably' ignores `cluster` (as laravel-echo does): pass `wsHost` (Ably's Pusher adapter, e.g. 'realtime-pusher.ably.io') to new Echo().".into(),

@@ -19,6 +19,8 @@
 //! - `subscriptions`: the channels, their authorization requests and timeouts, presence
 //!   members, encrypted channels' keys, and the self-retries of failed channels.
 //! - `user`: sign-in and its request, watchlist events, client events and their rate limit.
+//! - `recovery`: what a channel may have missed across a reconnect (the `resumed` report),
+//!   and on Sockudo's protocol 2 the stream positions, the resume and its hold buffer.
 //!
 //! The engine wires them together: `router` is the one inbound-frame router; a link step
 //! that brings the connection up resubscribes and signs in, and one that takes it down
@@ -26,6 +28,7 @@
 
 mod link;
 mod output;
+mod recovery;
 mod router;
 mod subscriptions;
 mod user;
@@ -40,7 +43,8 @@ use crate::reconnect::RandomSource;
 use crate::time::Millis;
 
 pub use link::Stats;
-pub use output::{AuthOutcome, Authorization, Output, SocketHandle, UserAuthOutcome};
+pub use output::{AuthOutcome, Authorization, Output, Resumed, SocketHandle, UserAuthOutcome};
+pub use recovery::{MAX_HELD, RESUME_TIMEOUT_MS};
 use output::Outputs;
 
 /// The deadline last reported by [`Engine::take_deadline_change`]: what the edge's timer is
@@ -61,6 +65,7 @@ pub struct Engine<P: Payload> {
     link: link::Link,
     subscriptions: subscriptions::Subscriptions<P>,
     user: user::User,
+    recovery: recovery::Recovery<P>,
     out: Outputs<P>,
     armed: Armed,
     /// How often the parts' connection state was dropped (a test checks: once per drop).
@@ -73,6 +78,7 @@ impl<P: Payload> Engine<P> {
     pub fn new(options: Options, random: Box<dyn RandomSource>) -> Self {
         Engine {
             link: link::Link::new(&options, random),
+            recovery: recovery::Recovery::new(options.connection_recovery),
             options,
             subscriptions: Default::default(),
             user: Default::default(),
@@ -151,7 +157,8 @@ impl<P: Payload> Engine<P> {
     /// The earliest time [`Engine::handle_timeout`] must be called, if any.
     pub fn poll_timeout(&self) -> Option<Millis> {
         let up = self.link.is_up();
-        [self.link.deadline(&self.options), self.subscriptions.deadline(up), self.user.deadline(up)].into_iter().flatten().min()
+        let parts = [self.link.deadline(&self.options), self.subscriptions.deadline(up), self.user.deadline(up), self.recovery.deadline()];
+        parts.into_iter().flatten().min()
     }
 
     /// `Some(deadline)` when the timer must be re-armed: nothing is armed (never reported,
@@ -218,6 +225,8 @@ impl<P: Payload> Engine<P> {
         let socket_id = self.link.socket_id();
         self.subscriptions.retries_due(&mut self.out, &self.options, now, socket_id);
         self.user.retry_due(&mut self.out, &self.options, now, socket_id);
+        let timed_out = self.recovery.timeouts(now);
+        self.deliver(now, timed_out);
     }
 
     /// Command: subscribe to `name` (now if connected, else on connection). Subscribing to a
@@ -238,6 +247,7 @@ impl<P: Payload> Engine<P> {
     /// (a late authorization or confirmation is ignored).
     pub fn unsubscribe(&mut self, _now: Millis, name: &str) {
         self.subscriptions.unsubscribe(&mut self.out, self.link.is_up(), name);
+        self.recovery.forget(name);
     }
 
     /// Input: the answer to an [`Output::Authorize`].
@@ -272,13 +282,14 @@ impl<P: Payload> Engine<P> {
         step(&mut self.link, &mut self.out, &self.options);
         match (was_up, self.link.is_up()) {
             (false, true) => self.connection_up(now),
-            (true, false) => self.connection_lost(),
+            (true, false) => self.connection_lost(now),
             _ => {}
         }
     }
 
     /// After a handshake: subscribe every channel again and sign in again.
     fn connection_up(&mut self, now: Millis) {
+        self.recovery.connection_up();
         let socket_id = self.link.socket_id();
         if let Some(id) = socket_id {
             self.subscriptions.resubscribe_all(&mut self.out, &self.options, now, id);
@@ -286,13 +297,16 @@ impl<P: Payload> Engine<P> {
         self.user.resume(&mut self.out, &self.options, now, socket_id);
     }
 
-    /// When the connection is gone: every channel waits, members, keys and outstanding
-    /// authorizations (for the old socket id) are forgotten, nobody is signed in.
-    fn connection_lost(&mut self) {
+    /// When the connection is gone: events held for a resume outcome are delivered, every
+    /// channel waits, members, keys and outstanding authorizations (for the old socket id)
+    /// are forgotten, nobody is signed in.
+    fn connection_lost(&mut self, now: Millis) {
         #[cfg(test)]
         {
             self.drops += 1;
         }
+        let held = self.recovery.connection_lost();
+        self.deliver(now, held);
         self.subscriptions.connection_lost();
         self.user.connection_lost();
     }

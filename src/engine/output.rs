@@ -72,6 +72,9 @@ pub enum Output<P> {
         /// The channel.
         channel: String,
     },
+    /// A channel that was subscribed is subscribed again on a new connection: what it may
+    /// have missed (after the replayed events, when recovered).
+    Resumed(Resumed),
     /// Presence: the members present right after subscribing (user infos, in order).
     Here {
         /// The channel.
@@ -122,6 +125,22 @@ pub enum Output<P> {
         /// The user ids.
         user_ids: Vec<String>,
     },
+}
+
+/// The `resumed` report of one channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resumed {
+    /// The channel.
+    pub channel: String,
+    /// Every event published while away was delivered (Sockudo protocol 2 replay).
+    pub recovered: bool,
+    /// From the last inbound frame on the old socket to the resubscription's acknowledgement.
+    pub downtime_ms: u64,
+    /// Events delivered from the server's replay (0 unless recovered).
+    pub replayed: u32,
+    /// Why not recovered (`None` when recovered): `unsupported`, `timeout`,
+    /// `recovery_disabled`, `no_position`, `overflow`, or the server's code as sent.
+    pub reason: Option<String>,
 }
 
 /// A successful channel authorization from the backend.

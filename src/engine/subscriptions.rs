@@ -368,11 +368,11 @@ impl<P: Payload> Subscriptions<P> {
         }
     }
 
-    /// `pusher_internal:subscription_succeeded`.
-    pub(super) fn subscription_succeeded(&mut self, out: &mut Outputs<P>, name: String, data: &P) {
-        let Some(channel) = self.channels.get_mut(&name) else { return };
+    /// `pusher_internal:subscription_succeeded`; true when it confirmed a pending subscription.
+    pub(super) fn subscription_succeeded(&mut self, out: &mut Outputs<P>, name: String, data: &P) -> bool {
+        let Some(channel) = self.channels.get_mut(&name) else { return false };
         if !matches!(channel.state, Subscription::Pending) {
-            return;
+            return false;
         }
         channel.state = Subscription::Subscribed;
         channel.failures = 0;
@@ -389,6 +389,7 @@ impl<P: Payload> Subscriptions<P> {
         if let Some(members) = here {
             out.push(Output::Here { channel: name, members });
         }
+        true
     }
 
     /// `pusher:subscription_error`: the server refused `name`.

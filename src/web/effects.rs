@@ -100,6 +100,14 @@ impl Client {
             Output::Subscribed { channel } => {
                 self.emit(lifecycle(&channel, Lifecycle::Subscribed), &[]);
             }
+            Output::Resumed(resumed) => {
+                let report = Object::new();
+                set(&report, "recovered", &resumed.recovered.into());
+                set(&report, "downtimeMs", &(resumed.downtime_ms as f64).into());
+                set(&report, "replayed", &resumed.replayed.into());
+                set(&report, "reason", &resumed.reason.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+                self.emit(lifecycle(&resumed.channel, Lifecycle::Resumed), &[&report]);
+            }
             Output::Here { channel, members } => {
                 let list = js::array(members);
                 self.emit(lifecycle(&channel, Lifecycle::Here), &[&list]);

@@ -52,11 +52,15 @@ impl Client {
         // Everything that reads JS values runs before the engine is borrowed.
         let (input, frame) = match input {
             Input::Frame(socket, text) => {
-                if self.runtime.borrow().debug {
+                let (debug, positions) = {
+                    let runtime = self.runtime.borrow();
+                    (runtime.debug, runtime.engine.options().connection_recovery)
+                };
+                if debug {
                     js::debug("echo-wasm <-", &text);
                 }
                 let frame = match json_parse(&text) {
-                    Ok(value) => decode_js_frame(&value),
+                    Ok(value) => decode_js_frame(&value, positions),
                     Err(_) => Err(FrameError::NotJson),
                 };
                 (Input::Frame(socket, JsValue::UNDEFINED), Some(frame))

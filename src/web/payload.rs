@@ -10,7 +10,7 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::payload::Payload;
-use crate::protocol::{decode_fields, FrameError, InboundFrame};
+use crate::protocol::{decode_fields, decode_position, FrameError, InboundFrame};
 
 #[wasm_bindgen]
 extern "C" {
@@ -76,18 +76,29 @@ extern "C" {
     fn data(this: &RawFrame) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, structural, catch)]
     fn user_id(this: &RawFrame) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn serial(this: &RawFrame) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn stream_id(this: &RawFrame) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    fn message_id(this: &RawFrame) -> Result<JsValue, JsValue>;
 }
 
 /// Decodes a frame parsed by `JSON.parse`: the fast path of [`crate::protocol::decode_frame`],
-/// with the same rules ([`crate::protocol::decode_fields`]).
-pub fn decode_js_frame(value: &JsValue) -> Result<InboundFrame<JsValue>, FrameError> {
+/// with the same rules ([`crate::protocol::decode_fields`]); the stream position (Sockudo's
+/// protocol 2) is read only when `positions` (`connectionRecovery`).
+pub fn decode_js_frame(value: &JsValue, positions: bool) -> Result<InboundFrame<JsValue>, FrameError> {
     // An array passes this check but has no string `event`, so it is refused below.
     if !value.is_object() {
         return Err(FrameError::MissingEvent);
     }
     let frame: &RawFrame = value.unchecked_ref();
     let present = |v: Result<JsValue, JsValue>| v.ok().filter(|v| !v.is_undefined());
-    decode_fields(present(frame.event()), present(frame.channel()), present(frame.data()), present(frame.user_id()))
+    let mut decoded = decode_fields(present(frame.event()), present(frame.channel()), present(frame.data()), present(frame.user_id()))?;
+    if positions {
+        decoded.position = decode_position(present(frame.serial()), present(frame.stream_id()), present(frame.message_id()));
+    }
+    Ok(decoded)
 }
 
 impl Payload for JsValue {

@@ -224,6 +224,11 @@ test('Sockudo killed and restarted: reconnecting, connected, and the next event 
     await eventually(async () => (await pages[id].evaluate(() => window.__statuses)).includes('reconnecting'), `user ${id}: reconnecting`, 20000);
   }
   await pages[1].screenshot({ path: path.join(ARTIFACTS, 'e2e-user-1-reconnecting.png') });
+  // A change while the server is down: its event is lost (the backend's trigger fails), so the
+  // table must be read again when the inventory channel reports `resumed` without recovery.
+  const before = await stockOf(pages[1], 'OIL-5W30');
+  const lost = await apiFromPage(pages[2], 'POST', '/api/stock/adjust', { sku: 'OIL-5W30', delta: 7, reason: 'while down' });
+  assert.notEqual(lost.status, 200, 'the broadcast cannot reach a stopped Sockudo');
   await postDemo('/test/sockudo/start');
   pids.sockudo = Number(fs.readFileSync(path.join(DEMO_DIR, 'sockudo.pid'), 'utf8'));
   for (const id of [1, 2, 3]) {
@@ -231,6 +236,9 @@ test('Sockudo killed and restarted: reconnecting, connected, and the next event 
     const statuses = await pages[id].evaluate(() => window.__statuses);
     const r = statuses.indexOf('reconnecting');
     assert.ok(r > 0 && statuses.indexOf('connected', r) > r, `user ${id}: ${statuses}`);
+  }
+  for (const id of [1, 2]) {
+    await eventually(async () => (await stockOf(pages[id], 'OIL-5W30')) === before + 7, `user ${id}: the table was read again after resumed`, 20000);
   }
   // Every channel is subscribed again before the next event is sent.
   await eventually(async () => (await subscriptionCount('private-tenant.1.stock-alerts')) === 2, 'both tenant 1 users resubscribed', 20000);

@@ -11,7 +11,7 @@ import { mountUsing } from './support/mount.js';
 
 const {
   setEchoInstance, useEcho, useEchoPublic, useEchoPresence, useEchoNotification, useEchoModel,
-  useChannel, usePresenceChannel, usePublicChannel,
+  useChannel, usePresenceChannel, usePublicChannel, useEchoResumed,
 } = echoVue;
 
 let echo;
@@ -257,4 +257,32 @@ test('outside a component: subscribes at once and leaves when the effect scope s
   scope.stop();
   assert.deepEqual(echo.calls.leaveChannel, ['private-orders.1']);
   assert.equal(echo.channels.size, 0);
+});
+
+test('useEchoResumed: the callback gets each resumed report while mounted, and is removed on unmount', async () => {
+  const reports = [];
+  const a = mountUsing(() => useEchoResumed('inventory', (event) => reports.push(['a', event]), 'public'));
+  const b = mountUsing(() => useEchoResumed('inventory', (event) => reports.push(['b', event]), 'public'));
+  assert.deepEqual(echo.calls.channel, ['inventory'], 'one subscription for both');
+  const channel = echo.channels.get('inventory');
+  assert.equal(a.result.channel(), channel);
+  const report = { recovered: false, downtimeMs: 1200, replayed: 0, reason: 'unsupported' };
+  assert.equal(channel.emit('resumed', report), 2);
+  assert.deepEqual(reports, [['a', report], ['b', report]]);
+  a.wrapper.unmount();
+  assert.equal(channel.count('resumed'), 1, "a's callback is removed, b's stays");
+  assert.deepEqual(echo.calls.leaveChannel, [], 'b still holds the channel');
+  b.wrapper.unmount();
+  assert.equal(channel.total(), 0);
+  assert.deepEqual(echo.calls.leaveChannel, ['inventory']);
+
+  // Private by default; a dependency change moves the callback to the new channel.
+  const id = ref(1);
+  const c = mountUsing(() => useEchoResumed(() => `orders.${id.value}`, (event) => reports.push(['c', event])));
+  assert.equal(echo.channels.get('private-orders.1').count('resumed'), 1);
+  id.value = 2;
+  await nextTick();
+  assert.equal(echo.channels.get('private-orders.2').count('resumed'), 1);
+  assert.equal(echo.channels.get('private-orders.1'), undefined, 'the old channel was left');
+  c.wrapper.unmount();
 });

@@ -15,7 +15,7 @@ test('importing echo-wasm/vue in Node touches no window and exports the API', ()
     'configureEcho', 'echo', 'echoIsConfigured', 'resolveEchoConfig', 'setEchoInstance',
     'useEcho', 'useEchoPublic', 'useEchoPresence', 'useEchoNotification', 'useEchoModel',
     'useChannel', 'usePresenceChannel', 'usePublicChannel', 'useConnectionStatus',
-    'useSocketId', 'useNotificationPermission',
+    'useSocketId', 'useNotificationPermission', 'useEchoResumed',
   ];
   for (const name of names) assert.equal(typeof echoVue[name], 'function', name);
   assert.equal(echoVue.echoIsConfigured(), false);

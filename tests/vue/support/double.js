@@ -47,6 +47,7 @@ export class ChannelDouble {
   here(callback) { return this.add('here', callback); }
   joining(callback) { return this.add('joining', callback); }
   leaving(callback) { return this.add('leaving', callback); }
+  resumed(callback) { return this.add('resumed', callback); }
   off(kind, callback) { return this.remove(kind, callback); }
 
   /** Sets the presence members view (tests then `emit('here' | 'joining' | 'leaving', ...)`). */

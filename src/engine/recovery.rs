@@ -1,0 +1,347 @@
+//! The recovery part owns what a channel may have missed across a reconnect: the `resumed`
+//! report every resubscription on a new connection gets (on any server), and, on Sockudo's
+//! protocol 2 (`connectionRecovery: true`), each channel's stream position (the last serial
+//! delivered), the `sockudo:resume` sent after a resubscription, the hold buffer that keeps
+//! the channel's live events back until the resume outcome (or a timeout) so the replay comes
+//! first, and the suppression of duplicates (a serial at or below the last one delivered).
+//!
+//! Nothing here is dropped but a duplicate: held events are delivered in serial order at the
+//! outcome, at the timeout, when the buffer is full, or when the connection goes. After a
+//! timeout or a full buffer, replayed events that still arrive late are delivered (out of
+//! order) rather than taken for duplicates: the serials delivered since the old position are
+//! remembered until the outcome arrives or the connection goes.
+
+use super::output::{Output, Outputs, Resumed};
+use crate::fast_map::FastMap;
+use crate::payload::Payload;
+use crate::protocol::{self, FrameError, Position};
+use crate::time::Millis;
+
+/// How long a channel's live events are held for its resume outcome.
+pub const RESUME_TIMEOUT_MS: Millis = 5_000;
+
+/// Events held per channel at most; one more resolves the channel as `overflow`.
+pub const MAX_HELD: usize = 1_000;
+
+/// A channel event on its way to the listeners (held, or handed back to be delivered).
+#[derive(Clone, Debug)]
+pub(super) struct Held<P> {
+    pub(super) event: String,
+    pub(super) data: P,
+    pub(super) user_id: Option<String>,
+    pub(super) position: Option<Position>,
+}
+
+/// A channel whose resume outcome has not arrived yet.
+struct Waiting<P> {
+    deadline: Millis,
+    downtime: Millis,
+    /// The position the resubscription was acknowledged at (where a failed resume restarts).
+    ack: Option<Position>,
+    held: Vec<Held<P>>,
+}
+
+/// What the part knows of one channel.
+struct Track<P> {
+    /// The last position delivered.
+    last: Option<Position>,
+    /// The connection (epoch) the channel was last acknowledged on.
+    acked_on: Option<u32>,
+    waiting: Option<Box<Waiting<P>>>,
+    /// After a timeout or overflow: the old position's serial and the serials delivered
+    /// above it, so a late replay is delivered once and not dropped.
+    late: Option<(u64, Vec<u64>)>,
+}
+
+/// What to do with a channel event (see [`Recovery::accept`]).
+pub(super) enum Accepted<P> {
+    /// Deliver it now.
+    Deliver(Held<P>),
+    /// Held (or a duplicate, dropped): nothing to do now.
+    Kept,
+    /// The hold buffer overflowed: deliver this resolution.
+    Overflow(Resolution<P>),
+}
+
+/// A channel's outcome: its events to deliver, in order, then its `resumed` report.
+pub(super) struct Resolution<P> {
+    pub(super) channel: String,
+    pub(super) events: Vec<Held<P>>,
+    /// None when the connection went (the next resubscription reports).
+    pub(super) resumed: Option<Resumed>,
+}
+
+enum Outcome<'a> {
+    Recovered,
+    Failed(&'a str),
+}
+
+/// The recovery state of every channel the app holds.
+pub(super) struct Recovery<P> {
+    /// `connectionRecovery: true`: the client asked for protocol 2.
+    enabled: bool,
+    /// The current connection speaks protocol 2.
+    v2: bool,
+    /// The current connection's server said recovery is not enabled (4301).
+    refused: bool,
+    /// Counts connections, to tell a resubscription on a new one from a retry.
+    epoch: u32,
+    last_inbound: Millis,
+    down_since: Option<Millis>,
+    tracks: FastMap<String, Track<P>>,
+    /// Channels waiting for their outcome, by deadline (oldest first; resolved ones are
+    /// skipped).
+    deadlines: Vec<(Millis, String)>,
+}
+
+/// Whether `p` is at or below `last` in the same stream (a stream id missing on either side
+/// counts as the same stream).
+fn is_duplicate(last: &Option<Position>, p: &Position) -> bool {
+    match last {
+        Some(last) => p.serial <= last.serial && (last.stream_id.is_none() || p.stream_id.is_none() || last.stream_id == p.stream_id),
+        None => false,
+    }
+}
+
+impl<P: Payload> Recovery<P> {
+    pub(super) fn new(enabled: bool) -> Self {
+        Recovery { enabled, v2: false, refused: false, epoch: 0, last_inbound: 0, down_since: None, tracks: FastMap::default(), deadlines: Default::default() }
+    }
+
+    /// Whether the client asks for protocol 2.
+    pub(super) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Whether the current connection speaks protocol 2 (events carry positions).
+    #[inline]
+    pub(super) fn is_v2(&self) -> bool {
+        self.v2
+    }
+
+    /// A frame arrived on the live connection.
+    #[inline]
+    pub(super) fn note_inbound(&mut self, now: Millis) {
+        self.last_inbound = now;
+    }
+
+    /// The handshake said which protocol this connection speaks; called just before it is up.
+    pub(super) fn handshake(&mut self, v2: bool) {
+        self.v2 = v2 && self.enabled;
+    }
+
+    /// The connection is up.
+    pub(super) fn connection_up(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.refused = false;
+    }
+
+    /// The connection went: the downtime starts at its last inbound frame; held events are
+    /// handed back to be delivered (no report: the next resubscription makes one).
+    pub(super) fn connection_lost(&mut self) -> Vec<Resolution<P>> {
+        self.down_since = Some(self.last_inbound);
+        let mut flushed = Vec::new();
+        for (name, track) in self.tracks.iter_mut() {
+            track.late = None;
+            if let Some(waiting) = track.waiting.take() {
+                let events = deliverable(track, waiting.held, false).0;
+                flushed.push(Resolution { channel: name.clone(), events, resumed: None });
+            }
+        }
+        self.deadlines.clear();
+        self.v2 = false;
+        flushed
+    }
+
+    /// The app left `name`: forget it (a later subscription is a first one).
+    pub(super) fn forget(&mut self, name: &str) {
+        self.tracks.remove(name);
+    }
+
+    /// The subscription of `name` was acknowledged at `ack`. A resubscription on a new
+    /// connection sends the resume (protocol 2, a position known) and starts holding, or is
+    /// reported at once (protocol 7, no position, recovery refused).
+    pub(super) fn subscribed(&mut self, out: &mut Outputs<P>, now: Millis, name: &str, ack: Option<Position>) -> Option<Resolution<P>> {
+        if name.starts_with('#') {
+            return None;
+        }
+        let epoch = self.epoch;
+        let downtime_ms = self.down_since.map_or(0, |since| now.saturating_sub(since));
+        let track = self.tracks.get_or_insert_with(name.to_owned(), || Track { last: None, acked_on: None, waiting: None, late: None });
+        let previous = track.acked_on.replace(epoch);
+        if previous.is_none() || previous == Some(epoch) {
+            if self.v2 && track.last.is_none() {
+                track.last = ack;
+            }
+            return None;
+        }
+        let reason = if !self.v2 {
+            "unsupported"
+        } else if self.refused {
+            "recovery_disabled"
+        } else if let Some(last) = &track.last {
+            out.push(Output::Send(protocol::resume_frame(name, last)));
+            let deadline = now.saturating_add(RESUME_TIMEOUT_MS);
+            track.waiting = Some(Box::new(Waiting { deadline, downtime: downtime_ms, ack, held: Vec::new() }));
+            self.deadlines.push((deadline, name.to_owned()));
+            return None;
+        } else {
+            "no_position"
+        };
+        if self.v2 {
+            track.last = ack;
+        }
+        let resumed = Resumed { channel: name.to_owned(), recovered: false, downtime_ms, replayed: 0, reason: Some(reason.to_owned()) };
+        Some(Resolution { channel: name.to_owned(), events: Vec::new(), resumed: Some(resumed) })
+    }
+
+    /// A channel event on a protocol 2 connection: delivered, held for the channel's
+    /// outcome, or dropped as a duplicate.
+    pub(super) fn accept(&mut self, name: &str, mut event: Held<P>) -> Accepted<P> {
+        let Some(track) = self.tracks.get_mut(name) else { return Accepted::Deliver(event) };
+        let Some(position) = &event.position else { return Accepted::Deliver(event) };
+        if let Some(waiting) = &mut track.waiting {
+            // Kept in serial order as they come (after equal serials: stable), so the
+            // outcome needs no sort (a sort would cost kilobytes of wasm).
+            let serial = position.serial;
+            let at = waiting.held.partition_point(|h| h.position.as_ref().map_or(0, |p| p.serial) <= serial);
+            waiting.held.insert(at, event);
+            if waiting.held.len() <= MAX_HELD {
+                return Accepted::Kept;
+            }
+            let resolution = resolve(track, name, Outcome::Failed("overflow"), true);
+            return resolution.map_or(Accepted::Kept, Accepted::Overflow);
+        }
+        if is_duplicate(&track.last, position) {
+            // A late replay after a timeout: delivered once, out of order.
+            let serial = position.serial;
+            match &mut track.late {
+                Some((floor, seen)) if serial > *floor && !seen.contains(&serial) => seen.push(serial),
+                _ => return Accepted::Kept,
+            }
+            event.position = None;
+            return Accepted::Deliver(event);
+        }
+        if let Some((_, seen)) = &mut track.late {
+            seen.push(position.serial);
+            if seen.len() > 4 * MAX_HELD {
+                track.late = None;
+            }
+        }
+        track.last = event.position.take();
+        Accepted::Deliver(event)
+    }
+
+    /// `sockudo:resume_failed` for `name`, with the server's `code`.
+    pub(super) fn resume_failed(&mut self, name: &str, data: &P) -> Result<Option<Resolution<P>>, FrameError> {
+        let code = data.get("code").and_then(|c| c.as_text()).ok_or(FrameError::WrongType("code"))?;
+        let Some(track) = self.tracks.get_mut(name) else { return Ok(None) };
+        track.late = None;
+        Ok(resolve(track, name, Outcome::Failed(&code), false))
+    }
+
+    /// `sockudo:resume_success` `{recovered: [{channel, ..}], failed: [{channel, code, ..}]}`:
+    /// resolves each channel it names that is still waiting.
+    pub(super) fn resume_success(&mut self, data: &P) -> Result<Vec<Resolution<P>>, FrameError> {
+        let list = |key: &'static str| match data.get(key) {
+            None => Ok(Vec::new()),
+            Some(items) => items.items().ok_or(FrameError::WrongType(key)),
+        };
+        let (recovered, failed) = (list("recovered")?, list("failed")?);
+        let mut resolved = Vec::new();
+        let entries = recovered.iter().map(|e| (e, None)).chain(failed.iter().map(|e| (e, Some(e.get("code").and_then(|c| c.as_text())))));
+        for (entry, failure) in entries {
+            let Some(name) = entry.get("channel").and_then(|c| c.as_text()) else { continue };
+            let Some(track) = self.tracks.get_mut(&name) else { continue };
+            track.late = None;
+            let outcome = match &failure {
+                None => Outcome::Recovered,
+                Some(code) => Outcome::Failed(code.as_deref().unwrap_or("unknown")),
+            };
+            resolved.extend(resolve(track, &name, outcome, false));
+        }
+        Ok(resolved)
+    }
+
+    /// Whether some channel waits for its outcome.
+    pub(super) fn awaiting(&self) -> bool {
+        !self.deadlines.is_empty()
+    }
+
+    /// The server answered that recovery is not enabled (error 4301): every waiting channel
+    /// is resolved, and later resubscriptions on this connection do not ask.
+    pub(super) fn refused_by_server(&mut self) -> Vec<Resolution<P>> {
+        self.refused = true;
+        self.expire(Millis::MAX, "recovery_disabled")
+    }
+
+    /// Channels whose outcome did not arrive by `now`.
+    pub(super) fn timeouts(&mut self, now: Millis) -> Vec<Resolution<P>> {
+        self.expire(now, "timeout")
+    }
+
+    fn expire(&mut self, now: Millis, reason: &str) -> Vec<Resolution<P>> {
+        let mut resolved = Vec::new();
+        let due = self.deadlines.partition_point(|(deadline, _)| *deadline <= now);
+        for (deadline, name) in self.deadlines.drain(..due) {
+            if let Some(track) = self.tracks.get_mut(&name) {
+                if track.waiting.as_ref().is_some_and(|w| w.deadline == deadline) {
+                    resolved.extend(resolve(track, &name, Outcome::Failed(reason), reason == "timeout"));
+                }
+            }
+        }
+        resolved
+    }
+
+    /// The earliest resume timeout.
+    pub(super) fn deadline(&self) -> Option<Millis> {
+        self.deadlines.first().map(|(deadline, _)| *deadline)
+    }
+}
+
+/// Ends the wait of `track`: its held events in serial order without duplicates, and its
+/// report. `late`: replayed events may still come (a timeout, an overflow).
+fn resolve<P>(track: &mut Track<P>, name: &str, outcome: Outcome<'_>, late: bool) -> Option<Resolution<P>> {
+    let waiting = track.waiting.take()?;
+    let recovered = matches!(outcome, Outcome::Recovered);
+    let floor = track.last.as_ref().map_or(0, |p| p.serial);
+    if !recovered && !late {
+        // The server cannot replay: its stream goes on from the acknowledged position.
+        if let Some(ack) = waiting.ack {
+            track.last = Some(ack);
+        }
+    }
+    let (events, serials) = deliverable(track, waiting.held, late);
+    if late {
+        track.late = Some((floor, serials));
+    }
+    let reason = match outcome {
+        Outcome::Recovered => None,
+        Outcome::Failed(code) => Some(code.to_owned()),
+    };
+    let replayed = if recovered { events.len() as u32 } else { 0 };
+    let resumed = Resumed { channel: name.to_owned(), recovered, downtime_ms: waiting.downtime, replayed, reason };
+    Some(Resolution { channel: name.to_owned(), events, resumed: Some(resumed) })
+}
+
+/// `held` (in serial order) without duplicates, the position advanced; with `remember`, the
+/// serials delivered too.
+fn deliverable<P>(track: &mut Track<P>, held: Vec<Held<P>>, remember: bool) -> (Vec<Held<P>>, Vec<u64>) {
+    let mut serials = Vec::new();
+    let mut events = Vec::with_capacity(held.len());
+    for mut event in held {
+        let Some(position) = event.position.take() else {
+            events.push(event);
+            continue;
+        };
+        if is_duplicate(&track.last, &position) {
+            continue;
+        }
+        if remember {
+            serials.push(position.serial);
+        }
+        track.last = Some(position);
+        events.push(event);
+    }
+    (events, serials)
+}
