@@ -50,25 +50,30 @@ export async function recoveryClient(browser, { port, names, recovery, options =
 }
 
 /**
- * Publishes {seq} as event `tick` on every channel every `everyMs`, without waiting for answers.
- * `at(seq, fn)` runs `fn` synchronously right after tick `seq` was sent. `published[seq]` =
- * {t0, acks: per-channel true/false/null}.
+ * Publishes {seq} as event `tick` on every channel every `everyMs`. On each channel a publish
+ * starts when the previous one was answered (Sockudo numbers events in the order it accepts them:
+ * concurrent requests could overtake each other and the sequence numbers would not be the
+ * publish order); the ticks never wait. `at(seq, fn)` runs `fn` synchronously right after tick
+ * `seq` was issued. `published[seq]` = {t0 (issued), acks: per channel true/false/null, t1: per
+ * channel the answer's time}.
  */
 export function publisher(names, { everyMs = 100, sdk = serverSdk({ timeout: 3000 }) } = {}) {
   const published = [];
   const hooks = new Map();
   const inflight = new Set();
+  const chains = names.map(() => Promise.resolve());
   let running = true;
   let seq = 0;
   const loop = (async () => {
     while (running) {
       const tick = Date.now();
-      const rec = { t0: tick, acks: names.map(() => null) };
+      const rec = { t0: tick, acks: names.map(() => null), t1: names.map(() => null) };
       published[seq] = rec;
+      const n = seq;
       names.forEach((ch, i) => {
-        const p = sdk.trigger(ch, 'tick', { seq })
+        const p = (chains[i] = chains[i].then(() => sdk.trigger(ch, 'tick', { seq: n })
           .then((r) => { rec.acks[i] = r.status === 200; }, () => { rec.acks[i] = false; })
-          .finally(() => inflight.delete(p));
+          .finally(() => { rec.t1[i] = Date.now(); inflight.delete(p); })));
         inflight.add(p);
       });
       const hook = hooks.get(seq);
@@ -99,6 +104,8 @@ export function account(log, i, cut = []) {
   for (const s of seqs) seen.set(s, (seen.get(s) || 0) + 1);
   const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
   const increasing = seqs.every((s, j) => j === 0 || s > seqs[j - 1]);
+  const inversions = [];
+  evs.forEach((e, j) => { if (j > 0 && e.seq <= evs[j - 1].seq) inversions.push({ prev: evs[j - 1].seq, next: e.seq, sidChanged: e.sid !== evs[j - 1].sid }); });
   const gaps = [];
   for (let j = 1; j < seqs.length; j++) if (seqs[j] > seqs[j - 1] + 1) gaps.push([seqs[j - 1], seqs[j]]);
   const resumed = [];
@@ -111,7 +118,7 @@ export function account(log, i, cut = []) {
     resumed.push({ ...e.info, t: e.t, sid: e.sid, lastOld, onNewBefore: onNew, after });
   });
   return {
-    seqs, duplicates, increasing, gaps, resumed,
+    seqs, duplicates, increasing, inversions, gaps, resumed,
     cutReceived: cut.filter((s) => seen.has(s)),
     errors: log.filter((e) => e.k === 'err' && e.i === i),
   };

@@ -95,7 +95,7 @@ async function run() {
       publishedDuringCuts: [...cutSeqs].filter((s) => s >= from && pub.published[s].acks[i] === true).length,
       deliveredDuringCutsAfterResume: a.cutReceived.length,
       delivered: a.seqs.length, lost: lost.length, lostSeqs: lost.slice(0, 20), duplicates: a.duplicates,
-      inOrder: a.increasing, unacknowledged: range(from, last - from + 1).filter((s) => pub.published[s].acks[i] !== true).length,
+      inOrder: a.increasing, inversions: a.inversions.slice(0, 20), unacknowledged: range(from, last - from + 1).filter((s) => pub.published[s].acks[i] !== true).length,
       resumed: reports.length, recovered: reports.filter((r) => r.recovered === true).length,
       notRecovered: reports.filter((r) => r.recovered !== true).map((r) => r.reason),
       replayed: reports.reduce((s, r) => s + (r.replayed || 0), 0),
