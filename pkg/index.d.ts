@@ -33,8 +33,8 @@ export type SubscriptionState = 'waiting' | 'authorizing' | 'pending' | 'subscri
  *   `CONNECTION_RECOVERY_ENABLED=true` is missing).
  * - `'timeout'`: no outcome within 5 s; the events held meanwhile were delivered, in order.
  * - `'overflow'`: more than 1000 live events arrived while waiting; they were delivered, in order.
- * - `'no_position'`: the channel had no stream position yet (nothing received, no position in
- *   the subscribe reply).
+ * - `'no_position'`: the channel had no stream position to resume from (Sockudo without
+ *   `CONNECTION_RECOVERY_ENABLED=true` sends no serials, even on protocol 2).
  */
 export type ResumeReason =
   | 'unsupported'

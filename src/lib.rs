@@ -7,18 +7,20 @@
 //!
 //! **Core** (pure Rust: no browser, no socket, no clock; tested natively):
 //! - [`engine`]: the protocol engine. Inputs carry the time, commands come from the app,
-//!   outputs are drained by the edge. It holds three parts, each owning its state with its
+//!   outputs are drained by the edge. It holds four parts, each owning its state with its
 //!   own tests: the link (`engine/link.rs`: socket life, handshake, liveness, reconnects,
 //!   connection state), the subscriptions (`engine/subscriptions.rs`: channels, their
-//!   authorizations, presence, encrypted channels, channel retries) and the user
-//!   (`engine/user.rs`: sign-in, watchlist, client events). `engine/router.rs` is the one
+//!   authorizations, presence, encrypted channels, channel retries), the user
+//!   (`engine/user.rs`: sign-in, watchlist, client events) and recovery
+//!   (`engine/recovery.rs`: the `resumed` report, Sockudo protocol 2 positions, resume, hold
+//!   buffer, duplicates). `engine/router.rs` is the one
 //!   inbound-frame router; `engine/output.rs` the boundary types the parts share.
 //! - [`reconnect`]: **the reconnect policy** (backoff with full jitter, close-code classes).
 //! - [`connection`]: connection states and Echo's status mapping.
 //! - [`channels`]: channel kinds, name validation, the subscription-state enum.
 //! - [`presence`]: presence members.
 //! - [`encryption`]: encrypted channels (NaCl secretbox).
-//! - [`protocol`]: frame decoding and encoding.
+//! - [`protocol`]: frame decoding and encoding; [`position`]: Sockudo protocol 2 stream positions.
 //! - [`options`]: options and the socket URL.
 //! - [`event_name`]: Echo's event-name formatter.
 //! - [`listeners`]: **the listener registry**, by typed place: channel topics (events,
@@ -61,6 +63,7 @@ pub(crate) mod fast_map;
 pub mod listeners;
 pub mod options;
 pub mod payload;
+pub mod position;
 pub mod presence;
 pub mod protocol;
 pub mod reconnect;

@@ -6,6 +6,7 @@
 //! hand with [`push_json_string`], so no JSON serializer is needed for protocol frames.
 
 use crate::payload::Payload;
+pub use crate::position::{decode_position, Position, MAX_SERIAL};
 
 /// A decoded inbound frame.
 #[derive(Clone, Debug)]
@@ -22,34 +23,6 @@ pub struct InboundFrame<P> {
     /// Sockudo protocol 2: the event's place in its channel's stream (top-level `serial`,
     /// `stream_id`, `message_id`); `None` on protocol 7, or when not read.
     pub position: Option<Position>,
-}
-
-/// Where a delivery sits in its channel's stream (Sockudo protocol 2).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Position {
-    /// Monotonic per channel stream.
-    pub serial: u64,
-    /// The stream the serial counts in (a new stream restarts the serials).
-    pub stream_id: Option<String>,
-    /// The delivery's id.
-    pub message_id: Option<String>,
-}
-
-/// Largest serial accepted: every integer up to it is exact in an f64 (JSON numbers).
-pub const MAX_SERIAL: u64 = (1 << 53) - 1;
-
-/// A non-negative integer no larger than [`MAX_SERIAL`], from a JSON number.
-pub fn serial_of<P: Payload>(value: &P) -> Option<u64> {
-    let n = value.as_number()?;
-    (n >= 0.0 && n <= MAX_SERIAL as f64 && n.fract() == 0.0).then_some(n as u64)
-}
-
-/// The position fields of a frame (`serial`, `stream_id`, `message_id`), each passed as
-/// present (`None` when absent). No `serial`, or one that is not a JSON integer in range:
-/// no position (the event itself is still delivered).
-pub fn decode_position<P: Payload>(serial: Option<P>, stream_id: Option<P>, message_id: Option<P>) -> Option<Position> {
-    let serial = serial_of(&serial?)?;
-    Some(Position { serial, stream_id: stream_id.and_then(|s| s.as_text()), message_id: message_id.and_then(|m| m.as_text()) })
 }
 
 /// Why an inbound frame could not be decoded. The frame is dropped and reported; the

@@ -365,3 +365,21 @@ fn hostile_resume_frames_are_typed_errors_and_never_panic() {
     resume_success(&mut sim, &["news"], &[]);
     assert_eq!(resumed(&sim)[0].recovered, true);
 }
+
+#[test]
+fn a_protocol_7_connection_in_between_forgets_the_position() {
+    let mut sim = v2_with_news();
+    sim.server_close(1006);
+    sim.wait_for_attempt();
+    sim.establish("1.2"); // a protocol 7 server this time (e.g. failover to another host)
+    sim.succeed("news", json!({}));
+    sim.server(json!({"event":"update","channel":"news","data":"{\"n\":50}"}));
+    sim.server_close(1006);
+    sim.wait_for_attempt();
+    establish_v2(&mut sim, "1.3");
+    sim.take_sent();
+    ack_v2(&mut sim, "news", Some(60));
+    assert!(sim.sent_events("sockudo:resume").is_empty(), "a resume from before the protocol 7 connection would replay what it delivered");
+    let reasons: Vec<Option<String>> = resumed(&sim).into_iter().map(|r| r.reason).collect();
+    assert_eq!(reasons, vec![Some("unsupported".to_owned()), Some("no_position".to_owned())]);
+}

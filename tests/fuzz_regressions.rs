@@ -21,6 +21,7 @@ fn regression_inputs_keep_the_invariants() {
         let result = std::panic::catch_unwind(|| {
             harness::run_program(&input);
             harness::decode_any(&input);
+            harness::run_recovery_program(&input);
         });
         assert!(result.is_ok(), "regression input {} fails again", file.display());
     }
@@ -46,5 +47,6 @@ fn random_programs_keep_the_invariants() {
         input.truncate(len);
         harness::run_program(&input);
         harness::decode_any(&input);
+        harness::run_recovery_program(&input);
     }
 }

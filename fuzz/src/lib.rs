@@ -24,10 +24,16 @@
 //!   emit exactly one frame within the size limit and at most 10 in any second on one socket;
 //! - the timer makes progress (no storm of timeouts at one instant).
 //!
+//! The resume handling has its own program and invariants: [`recovery`].
+//!
 //! Shared by the libFuzzer targets (`fuzz_targets/`), the deterministic driver
 //! (`examples/fuzz_engine.rs`) and `tests/fuzz_regressions.rs` (which includes this file).
 
 use std::collections::{HashMap, HashSet};
+
+#[path = "recovery.rs"]
+pub mod recovery;
+pub use recovery::run_recovery_program;
 
 use echo_wasm::channels::{validate_channel_name, ChannelKind};
 use echo_wasm::connection::ConnectionState;

@@ -30,6 +30,7 @@ mod link;
 mod output;
 mod recovery;
 mod router;
+mod track;
 mod subscriptions;
 mod user;
 
@@ -234,7 +235,9 @@ impl<P: Payload> Engine<P> {
     /// retried on the next connection, by itself after transient failures, or on request
     /// with [`Engine::retry_subscription`].
     pub fn subscribe(&mut self, now: Millis, name: &str) -> Result<(), ChannelNameError> {
-        self.subscriptions.subscribe(&mut self.out, &self.options, now, self.link.socket_id(), name)
+        self.subscriptions.subscribe(&mut self.out, &self.options, now, self.link.socket_id(), name)?;
+        self.recovery.track(name);
+        Ok(())
     }
 
     /// Command: subscribe a failed channel again now (e.g. after the user logged in).

@@ -12,9 +12,11 @@
 //! remembered until the outcome arrives or the connection goes.
 
 use super::output::{Output, Outputs, Resumed};
+use super::track::{advance, deliverable, is_duplicate, resolve, Held, Outcome, Resolution, Track, Waiting};
 use crate::fast_map::FastMap;
 use crate::payload::Payload;
-use crate::protocol::{self, FrameError, Position};
+use crate::position::Position;
+use crate::protocol::{self, FrameError};
 use crate::time::Millis;
 
 /// How long a channel's live events are held for its resume outcome.
@@ -22,36 +24,6 @@ pub const RESUME_TIMEOUT_MS: Millis = 5_000;
 
 /// Events held per channel at most; one more resolves the channel as `overflow`.
 pub const MAX_HELD: usize = 1_000;
-
-/// A channel event on its way to the listeners (held, or handed back to be delivered).
-#[derive(Clone, Debug)]
-pub(super) struct Held<P> {
-    pub(super) event: String,
-    pub(super) data: P,
-    pub(super) user_id: Option<String>,
-    pub(super) position: Option<Position>,
-}
-
-/// A channel whose resume outcome has not arrived yet.
-struct Waiting<P> {
-    deadline: Millis,
-    downtime: Millis,
-    /// The position the resubscription was acknowledged at (where a failed resume restarts).
-    ack: Option<Position>,
-    held: Vec<Held<P>>,
-}
-
-/// What the part knows of one channel.
-struct Track<P> {
-    /// The last position delivered.
-    last: Option<Position>,
-    /// The connection (epoch) the channel was last acknowledged on.
-    acked_on: Option<u32>,
-    waiting: Option<Box<Waiting<P>>>,
-    /// After a timeout or overflow: the old position's serial and the serials delivered
-    /// above it, so a late replay is delivered once and not dropped.
-    late: Option<(u64, Vec<u64>)>,
-}
 
 /// What to do with a channel event (see [`Recovery::accept`]).
 pub(super) enum Accepted<P> {
@@ -61,19 +33,6 @@ pub(super) enum Accepted<P> {
     Kept,
     /// The hold buffer overflowed: deliver this resolution.
     Overflow(Resolution<P>),
-}
-
-/// A channel's outcome: its events to deliver, in order, then its `resumed` report.
-pub(super) struct Resolution<P> {
-    pub(super) channel: String,
-    pub(super) events: Vec<Held<P>>,
-    /// None when the connection went (the next resubscription reports).
-    pub(super) resumed: Option<Resumed>,
-}
-
-enum Outcome<'a> {
-    Recovered,
-    Failed(&'a str),
 }
 
 /// The recovery state of every channel the app holds.
@@ -92,15 +51,6 @@ pub(super) struct Recovery<P> {
     /// Channels waiting for their outcome, by deadline (oldest first; resolved ones are
     /// skipped).
     deadlines: Vec<(Millis, String)>,
-}
-
-/// Whether `p` is at or below `last` in the same stream (a stream id missing on either side
-/// counts as the same stream).
-fn is_duplicate(last: &Option<Position>, p: &Position) -> bool {
-    match last {
-        Some(last) => p.serial <= last.serial && (last.stream_id.is_none() || p.stream_id.is_none() || last.stream_id == p.stream_id),
-        None => false,
-    }
 }
 
 impl<P: Payload> Recovery<P> {
@@ -153,6 +103,14 @@ impl<P: Payload> Recovery<P> {
         flushed
     }
 
+    /// The app asked for `name`: with recovery, its positions count from now on (also
+    /// before its first acknowledgement).
+    pub(super) fn track(&mut self, name: &str) {
+        if self.enabled {
+            self.tracks.get_or_insert_with(name.to_owned(), Track::new);
+        }
+    }
+
     /// The app left `name`: forget it (a later subscription is a first one).
     pub(super) fn forget(&mut self, name: &str) {
         self.tracks.remove(name);
@@ -167,7 +125,10 @@ impl<P: Payload> Recovery<P> {
         }
         let epoch = self.epoch;
         let downtime_ms = self.down_since.map_or(0, |since| now.saturating_sub(since));
-        let track = self.tracks.get_or_insert_with(name.to_owned(), || Track { last: None, acked_on: None, waiting: None, late: None });
+        let track = self.tracks.get_or_insert_with(name.to_owned(), Track::new);
+        // Protocol 7 has no positions: a later resume from before it would replay what it
+        // delivered (the old position still drops duplicates).
+        track.stale |= !self.v2;
         let previous = track.acked_on.replace(epoch);
         if previous.is_none() || previous == Some(epoch) {
             if self.v2 && track.last.is_none() {
@@ -179,7 +140,7 @@ impl<P: Payload> Recovery<P> {
             "unsupported"
         } else if self.refused {
             "recovery_disabled"
-        } else if let Some(last) = &track.last {
+        } else if let Some(last) = track.last.as_ref().filter(|_| !track.stale) {
             out.push(Output::Send(protocol::resume_frame(name, last)));
             let deadline = now.saturating_add(RESUME_TIMEOUT_MS);
             track.waiting = Some(Box::new(Waiting { deadline, downtime: downtime_ms, ack, held: Vec::new() }));
@@ -189,7 +150,8 @@ impl<P: Payload> Recovery<P> {
             "no_position"
         };
         if self.v2 {
-            track.last = ack;
+            advance(&mut track.last, ack);
+            track.stale = false;
         }
         let resumed = Resumed { channel: name.to_owned(), recovered: false, downtime_ms, replayed: 0, reason: Some(reason.to_owned()) };
         Some(Resolution { channel: name.to_owned(), events: Vec::new(), resumed: Some(resumed) })
@@ -201,11 +163,14 @@ impl<P: Payload> Recovery<P> {
         let Some(track) = self.tracks.get_mut(name) else { return Accepted::Deliver(event) };
         let Some(position) = &event.position else { return Accepted::Deliver(event) };
         if let Some(waiting) = &mut track.waiting {
-            // Kept in serial order as they come (after equal serials: stable), so the
-            // outcome needs no sort (a sort would cost kilobytes of wasm).
-            let serial = position.serial;
-            let at = waiting.held.partition_point(|h| h.position.as_ref().map_or(0, |p| p.serial) <= serial);
-            waiting.held.insert(at, event);
+            // Kept in serial order as they come (after equal serials: stable) within the run
+            // of their stream (a new stream comes after the old one), so the outcome needs no
+            // sort (a sort would cost kilobytes of wasm).
+            let (serial, stream) = (position.serial, &position.stream_id);
+            let held = &mut waiting.held;
+            let run = held.iter().rposition(|h| h.position.as_ref().map(|p| &p.stream_id) != Some(stream)).map_or(0, |i| i + 1);
+            let at = run + held[run..].partition_point(|h| h.position.as_ref().map_or(0, |p| p.serial) <= serial);
+            held.insert(at, event);
             if waiting.held.len() <= MAX_HELD {
                 return Accepted::Kept;
             }
@@ -297,51 +262,4 @@ impl<P: Payload> Recovery<P> {
     pub(super) fn deadline(&self) -> Option<Millis> {
         self.deadlines.first().map(|(deadline, _)| *deadline)
     }
-}
-
-/// Ends the wait of `track`: its held events in serial order without duplicates, and its
-/// report. `late`: replayed events may still come (a timeout, an overflow).
-fn resolve<P>(track: &mut Track<P>, name: &str, outcome: Outcome<'_>, late: bool) -> Option<Resolution<P>> {
-    let waiting = track.waiting.take()?;
-    let recovered = matches!(outcome, Outcome::Recovered);
-    let floor = track.last.as_ref().map_or(0, |p| p.serial);
-    if !recovered && !late {
-        // The server cannot replay: its stream goes on from the acknowledged position.
-        if let Some(ack) = waiting.ack {
-            track.last = Some(ack);
-        }
-    }
-    let (events, serials) = deliverable(track, waiting.held, late);
-    if late {
-        track.late = Some((floor, serials));
-    }
-    let reason = match outcome {
-        Outcome::Recovered => None,
-        Outcome::Failed(code) => Some(code.to_owned()),
-    };
-    let replayed = if recovered { events.len() as u32 } else { 0 };
-    let resumed = Resumed { channel: name.to_owned(), recovered, downtime_ms: waiting.downtime, replayed, reason };
-    Some(Resolution { channel: name.to_owned(), events, resumed: Some(resumed) })
-}
-
-/// `held` (in serial order) without duplicates, the position advanced; with `remember`, the
-/// serials delivered too.
-fn deliverable<P>(track: &mut Track<P>, held: Vec<Held<P>>, remember: bool) -> (Vec<Held<P>>, Vec<u64>) {
-    let mut serials = Vec::new();
-    let mut events = Vec::with_capacity(held.len());
-    for mut event in held {
-        let Some(position) = event.position.take() else {
-            events.push(event);
-            continue;
-        };
-        if is_duplicate(&track.last, &position) {
-            continue;
-        }
-        if remember {
-            serials.push(position.serial);
-        }
-        track.last = Some(position);
-        events.push(event);
-    }
-    (events, serials)
 }

@@ -5,7 +5,8 @@
 //! and channel events pass the recovery part (hold, duplicates) on their way.
 
 use super::link::{error_fields, FrameFor};
-use super::recovery::{Accepted, Held, Resolution};
+use super::recovery::Accepted;
+use super::track::{Held, Resolution};
 use super::{Engine, Output, SocketHandle};
 use crate::error::ConnectionError;
 use crate::payload::Payload;

@@ -1,6 +1,6 @@
 // Written the laravel-echo way: if this compiles under `tsc --strict`, the package's types
 // cover what Laravel apps write.
-import Echo, { withSocketId, type EchoErrorEvent, type ConnectionStatus, type PresenceChannel } from 'echo-wasm';
+import Echo, { withSocketId, type EchoErrorEvent, type ConnectionStatus, type PresenceChannel, type ResumedEvent, type ResumeReason } from 'echo-wasm';
 
 declare global {
   interface Window {
@@ -64,3 +64,17 @@ window.Echo.encryptedPrivate('tenant.1.payroll').whisper('x', {});
 const forTests = new Echo({ broadcaster: 'null', key: '' });
 forTests.channel('orders').listen('.created', () => {}).stopListening('.created');
 new Echo({ broadcaster: 'ably', key: 'appid.keyid', wsHost: 'realtime-pusher.ably.io' }).disconnect();
+
+// Recovery after a reconnect (Sockudo's protocol 2; the gap signal everywhere).
+const recovering = new Echo({ broadcaster: 'reverb', key: 'k', wsHost: 'localhost', connectionRecovery: true });
+const onResumed = (r: ResumedEvent) => {
+  const missed: boolean = !r.recovered;
+  const ms: number = r.downtimeMs;
+  const replayed: number = r.replayed;
+  const reason: ResumeReason | null = r.reason;
+  if (reason === 'position_expired' || reason === 'unsupported' || reason === 'some_future_code') console.log(missed, ms, replayed);
+};
+recovering.private('tenant.1.inventory').resumed(onResumed).listen('.inventory.update', onUpdate).off('resumed', onResumed);
+room.resumed((r) => r.recovered).off('resumed');
+// @ts-expect-error: the report is an object, not a flag
+recovering.channel('x').resumed((r: boolean) => r);

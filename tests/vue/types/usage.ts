@@ -4,7 +4,7 @@ import { ref, type Ref } from 'vue';
 import {
   configureEcho, echo, useChannel, useConnectionStatus, useEcho, useEchoModel,
   useEchoNotification, useEchoPresence, useEchoPublic, useNotificationPermission,
-  usePresenceChannel, useSocketId, type ConnectionStatus,
+  usePresenceChannel, useSocketId, useEchoResumed, type ConnectionStatus,
 } from 'echo-wasm/vue';
 
 declare global {
@@ -56,3 +56,12 @@ const s: Ref<ConnectionStatus> = useConnectionStatus();
 const socketId: Ref<string | undefined> = useSocketId();
 const { permission, request } = useNotificationPermission();
 request().then((p) => (p === 'unsupported' ? permission.value : p));
+
+// Re-fetch when a reconnect may have missed events.
+const resumedOn = useEchoResumed('tenant.1.inventory', (r) => {
+  if (!r.recovered) console.log(r.reason, r.downtimeMs, r.replayed);
+});
+resumedOn.leaveChannel();
+useEchoResumed(() => `orders.${orderId.value}`, () => {}, 'public', [orderId]).channel().listen('.x', () => {});
+// @ts-expect-error the visibility is one of the four
+useEchoResumed('x', () => {}, 'secret');
