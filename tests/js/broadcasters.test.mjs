@@ -6,7 +6,7 @@
 //   does); without `wsHost` it is a config error that says to pass one.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, env, reset, trigger, sleep, eventually } from './support.mjs';
+import { launch, env, pageQuery, reset, trigger, sleep, eventually } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -29,7 +29,7 @@ async function openCountingPage() {
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
-  await page.goto(`${env.backend}/pages/echo.html?key=${env.key}&port=${env.port}`);
+  await page.goto(`${env.backend}/pages/echo.html?${pageQuery()}`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
   return page;
 }

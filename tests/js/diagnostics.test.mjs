@@ -149,7 +149,7 @@ test('diagnose() reports state, channels and errors, and contains no secret', as
   }, 'a failed channel');
   assert.equal(d.status, 'connected');
   assert.match(d.socketId, /^\d+\.\d+$/);
-  assert.match(d.url, new RegExp(`^ws://127\\.0\\.0\\.1:${env.port}/app/${env.key}\\?protocol=7`));
+  assert.match(d.url, new RegExp(`^ws://127\\.0\\.0\\.1:${env.port}/app/${env.key}\\?protocol=${env.recovery ? 2 : 7}&`)); // 2: the pkg-browser-p2 run
   assert.equal(typeof d.serverActivityTimeout, 'number');
   assert.deepEqual(d.channels.map((c) => [c.name, c.state]), [
     ['presence-tenant.1.online', 'subscribed'],

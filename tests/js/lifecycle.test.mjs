@@ -5,7 +5,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { launch, openPage, trigger, reset, channelInfo, eventually, sleep, env } from './support.mjs';
+import { launch, openPage, trigger, reset, channelInfo, eventually, sleep, env, pageQuery } from './support.mjs';
 
 const metricsPort = process.env.ECHO_TEST_METRICS_PORT;
 const vueBuild = fileURLToPath(new URL('../vue/node_modules/vue/dist/vue.esm-browser.prod.js', import.meta.url));
@@ -236,7 +236,7 @@ async function openVuePage() {
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
-  await page.goto(`${env.backend}/pages/vue.html?key=${env.key}&port=${env.port}`);
+  await page.goto(`${env.backend}/pages/vue.html?${pageQuery()}`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
   return page;
 }

@@ -16,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { launch, env, eventually, sleep, trigger, backend } from './support.mjs';
+import { launch, env, pageQuery, eventually, sleep, trigger, backend } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -35,7 +35,7 @@ async function open({ nowait = false, route = null, file = 'echo.html' } = {}) {
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
-  await page.goto(`${env.backend}/pages/${file}?key=${env.key}&port=${env.port}${nowait ? '&nowait=1' : ''}`);
+  await page.goto(`${env.backend}/pages/${file}?${pageQuery()}${nowait ? '&nowait=1' : ''}`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
   return page;
 }
@@ -415,7 +415,7 @@ test('echo-wasm/vue before ready: useConnectionStatus is connecting, then connec
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
   try {
-    await page.goto(`${env.backend}/pages/vue.html?key=${env.key}&port=${env.port}&nowait=1`);
+    await page.goto(`${env.backend}/pages/vue.html?${pageQuery()}&nowait=1`);
     await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
     const first = await page.evaluate(() => {
       const { configureEcho, useConnectionStatus, useSocketId } = window.echoVue;

@@ -43,7 +43,8 @@ test('disconnect() and connect() by the app: resumed with reason unsupported and
   const page = await openPage(browser);
   const name = unique('resume-p7');
   await page.evaluate((n) => {
-    window.echo = window.makeEcho();
+    // Protocol 7 in both runs of the suite (pkg-browser-p2 turns connectionRecovery on by default).
+    window.echo = window.makeEcho({ connectionRecovery: false });
     window.onResumed = window.record('resumed');
     const ch = window.echo.channel(n);
     window.chained = ch.resumed(window.onResumed) === ch;

@@ -13,7 +13,13 @@ export const env = {
   backend: need('ECHO_TEST_BACKEND_URL'),
   port: Number(need('ECHO_TEST_WS_PORT')),
   key: need('ECHO_TEST_APP_KEY'),
+  // ECHO_TEST_CONNECTION_RECOVERY=1 (suite pkg-browser-p2): the pages give every Echo they build
+  // (`makeEcho`, `echoOptions`) `connectionRecovery: true`, i.e. Sockudo's protocol 2.
+  recovery: process.env.ECHO_TEST_CONNECTION_RECOVERY === '1',
 };
+
+/** The query every test page takes: `key`, `port` (and `recovery=1` in the protocol-2 run). */
+export const pageQuery = (port = env.port) => `key=${env.key}&port=${port}${env.recovery ? '&recovery=1' : ''}`;
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -34,7 +40,7 @@ export async function openPage(browser, file = 'echo.html') {
   page.on('console', (m) => {
     if (m.type() === 'warning' || m.type() === 'error') page.warnings.push(m.text());
   });
-  await page.goto(`${env.backend}/pages/${file}?key=${env.key}&port=${env.port}`);
+  await page.goto(`${env.backend}/pages/${file}?${pageQuery()}`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
   return page;
 }
@@ -115,7 +121,7 @@ export async function openPageWith(browser, init, arg, { file = 'echo.html', per
   page.dialogs = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
   page.on('dialog', (d) => { page.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
-  await page.goto(`${env.backend}/pages/${file}?key=${env.key}&port=${env.port}`);
+  await page.goto(`${env.backend}/pages/${file}?${pageQuery()}`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
   return page;
 }
@@ -145,6 +151,7 @@ export async function startPrivateSockudo(extraEnv = {}) {
       SOCKUDO_DEFAULT_APP_ID: process.env.ECHO_TEST_APP_ID, SOCKUDO_DEFAULT_APP_KEY: env.key,
       SOCKUDO_DEFAULT_APP_SECRET: process.env.ECHO_TEST_APP_SECRET, SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES: 'true',
       SOCKUDO_DEFAULT_APP_ENABLE_USER_AUTHENTICATION: 'true', SOCKUDO_DEFAULT_APP_MAX_CONNECTIONS: '10000',
+      CONNECTION_RECOVERY_ENABLED: 'true', // as the harness' Sockudo (protocol-2 clients only)
       ...extraEnv,
     },
   });

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Pusher from 'pusher';
 import { eventually, sleep, env } from '../js/support.mjs';
+import { startProxy as startCutProxy } from './proxy.mjs';
 
 export * from '../js/support.mjs';
 
@@ -151,47 +152,16 @@ export function selfSignedCert() {
   return { cert, key, dir };
 }
 
-// ---- a cuttable TCP proxy ---------------------------------------------------------------------
+// ---- a cuttable TCP proxy (./proxy.mjs): reset, blackhole, restore, block -------------------------
 /**
- * A loopback TCP proxy to `127.0.0.1:targetPort`. `cut()` resets every open connection (what a
- * dropped network does to a WebSocket); `block(true)` also refuses new ones until `block(false)`.
- * Needed because Chromium's offline emulation does not close an open WebSocket (see RELIABILITY.md).
+ * A loopback TCP proxy to `127.0.0.1:targetPort` (see ./proxy.mjs for its modes), reset when the
+ * test process exits. Needed because Chromium's offline emulation does not close an open
+ * WebSocket (see RELIABILITY.md), and because Sockudo's recovery buffer lives in its process.
  */
-export async function startProxy(targetPort, { port: listenPort = 0 } = {}) {
-  const pairs = new Set();
-  let blocked = false;
-  let accepted = 0;
-  const server = net.createServer((client) => {
-    accepted++;
-    if (blocked) { client.resetAndDestroy(); return; }
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    const pair = { client, upstream };
-    pairs.add(pair);
-    // A close on one side is passed on gracefully (data already read is still delivered, as
-    // when a server process dies); only cut() resets.
-    const done = () => pairs.delete(pair);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.end());
-    client.on('close', () => { done(); upstream.end(); });
-    upstream.on('close', () => { done(); client.end(); });
-    client.pipe(upstream); upstream.pipe(client);
-  });
-  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(listenPort, '127.0.0.1', resolve); });
-  const port = server.address().port;
-  const cut = () => { const n = pairs.size; for (const p of [...pairs]) { p.client.resetAndDestroy(); p.upstream.resetAndDestroy(); pairs.delete(p); } return n; };
-  // server.close() waits for every connection to end; give it 2 s, never hang a caller on it.
-  const stop = () => new Promise((resolve) => {
-    cut();
-    const timer = setTimeout(resolve, 2000);
-    server.close(() => { clearTimeout(timer); resolve(); });
-  });
-  onCleanup(() => { cut(); server.close(); });
-  return {
-    port, cut, stop,
-    block(on) { blocked = on; if (on) cut(); },
-    get open() { return pairs.size; },
-    get accepted() { return accepted; },
-  };
+export async function startProxy(targetPort, options = {}) {
+  const proxy = await startCutProxy(targetPort, options);
+  onCleanup(() => { proxy.stop(); });
+  return proxy;
 }
 
 // ---- the server SDK ---------------------------------------------------------------------------
