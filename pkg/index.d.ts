@@ -54,7 +54,7 @@ export interface ResumedEvent {
   recovered: boolean;
   /** From the last frame received on the old connection to the resubscription's acknowledgement, ms. */
   downtimeMs: number;
-  /** Events delivered from the server's replay just before this call (0 unless recovered). */
+  /** Missed events (published before the resubscription) delivered from the server's replay just before this call (0 unless recovered). */
   replayed: number;
   /** `null` when recovered, else why not. */
   reason: ResumeReason | null;

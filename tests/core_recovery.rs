@@ -112,7 +112,8 @@ fn the_replay_is_delivered_in_order_before_held_live_events_then_resumed() {
     let last = sim.events.iter().rposition(|e| matches!(e, Output::Event { .. })).unwrap();
     assert!(matches!(&sim.events[last + 1..], [Output::Resumed(_)]), "resumed comes after the replayed events");
     let report = &resumed(&sim)[0];
-    assert_eq!((report.channel.as_str(), report.recovered, report.replayed, report.reason.as_deref()), ("news", true, 4, None));
+    // `replayed` counts the missed events (at or below the acknowledged 6), not the held live 7.
+    assert_eq!((report.channel.as_str(), report.recovered, report.replayed, report.reason.as_deref()), ("news", true, 3, None));
     // Live again: delivered at once, duplicates dropped.
     event_v2(&mut sim, "news", 8);
     event_v2(&mut sim, "news", 8);
@@ -298,19 +299,86 @@ fn a_channel_without_a_known_position_reports_no_position() {
 }
 
 #[test]
-fn a_drop_while_holding_delivers_the_held_events_and_resumes_from_them_next_time() {
+fn a_drop_while_holding_delivers_the_held_events_and_the_next_resume_still_fills_the_gap() {
     let mut sim = v2_with_news();
-    reconnect_v2(&mut sim, 3);
-    event_v2(&mut sim, "news", 5);
-    event_v2(&mut sim, "news", 4);
-    sim.server_close(1006);
-    assert_eq!(delivered(&sim, "news"), vec![1, 2, 3, 4, 5], "held events are not lost with the socket");
+    reconnect_v2(&mut sim, 6); // 4..=6 were published while away
+    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["news"]["serial"], json!(3));
+    event_v2(&mut sim, "news", 8);
+    event_v2(&mut sim, "news", 7);
+    sim.server_close(1006); // before the replay
+    assert_eq!(delivered(&sim, "news"), vec![1, 2, 3, 7, 8], "held events are not lost with the socket");
     assert!(resumed(&sim).is_empty(), "that connection never got an outcome");
     sim.wait_for_attempt();
     establish_v2(&mut sim, "1.3");
     sim.take_sent();
-    ack_v2(&mut sim, "news", Some(5));
-    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["news"]["serial"], json!(5));
+    sim.take_events();
+    ack_v2(&mut sim, "news", Some(8));
+    let resumes = sim.sent_events("sockudo:resume");
+    assert_eq!(resumes[0]["data"]["channel_positions"]["news"]["serial"], json!(3), "from before the gap, not from 8");
+    for serial in 4..=8 {
+        event_v2(&mut sim, "news", serial); // the replay, 7 and 8 again
+    }
+    resume_success(&mut sim, &["news"], &[]);
+    assert_eq!(delivered(&sim, "news"), vec![4, 5, 6], "the gap, and not 7 and 8 twice");
+    let report = &resumed(&sim)[0];
+    assert_eq!((report.recovered, report.replayed), (true, 3));
+    event_v2(&mut sim, "news", 8);
+    event_v2(&mut sim, "news", 9);
+    assert_eq!(delivered(&sim, "news"), vec![4, 5, 6, 9]);
+    // The next resume starts after everything delivered.
+    reconnect_v2(&mut sim, 9);
+    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["news"]["serial"], json!(9));
+}
+
+#[test]
+fn a_drop_while_holding_then_no_resume_delivers_each_event_once() {
+    let mut sim = v2_with_news();
+    reconnect_v2(&mut sim, 6);
+    event_v2(&mut sim, "news", 7);
+    sim.server_close(1006);
+    sim.wait_for_attempt();
+    establish_v2(&mut sim, "1.3");
+    sim.take_events();
+    ack_v2(&mut sim, "news", Some(8));
+    resume_success(&mut sim, &[], &[("news", "position_expired")]);
+    // Live again: 7 was delivered out of the hold, 8 is new.
+    event_v2(&mut sim, "news", 7);
+    event_v2(&mut sim, "news", 9);
+    assert_eq!(delivered(&sim, "news"), vec![9]);
+    assert_eq!(resumed(&sim)[0].recovered, false);
+}
+
+#[test]
+fn a_failed_resume_after_a_partial_replay_delivers_the_replayed_events() {
+    let mut sim = v2_with_news();
+    reconnect_v2(&mut sim, 6);
+    sim.take_events();
+    event_v2(&mut sim, "news", 4);
+    event_v2(&mut sim, "news", 5);
+    event_v2(&mut sim, "news", 7);
+    sim.server(json!({"event":"sockudo:resume_failed","channel":"news","data": json!({"code":"continuity_unverifiable"}).to_string()}));
+    assert_eq!(delivered(&sim, "news"), vec![4, 5, 7], "nothing below the acknowledgement is taken for a duplicate");
+    event_v2(&mut sim, "news", 6);
+    event_v2(&mut sim, "news", 8);
+    assert_eq!(delivered(&sim, "news"), vec![4, 5, 7, 8]);
+}
+
+#[test]
+fn an_outcome_ends_the_wait_and_its_deadline() {
+    let mut sim = v2_with_news();
+    sim.engine.subscribe(sim.now, "other").unwrap();
+    sim.drain();
+    ack_v2(&mut sim, "other", Some(0));
+    reconnect_v2(&mut sim, 3);
+    let deadline = sim.now + RESUME_TIMEOUT_MS;
+    assert_eq!(sim.engine.poll_timeout(), Some(deadline));
+    resume_success(&mut sim, &["news"], &[]);
+    assert_ne!(sim.engine.poll_timeout(), Some(deadline), "no timer for a resolved wait");
+    // A 4301 after the outcome is not a refusal of recovery: `other` still resumes.
+    sim.server(json!({"event":"sockudo:error","data":{"code":4301,"message":"Connection recovery is not enabled"}}));
+    ack_v2(&mut sim, "other", Some(0));
+    assert_eq!(sim.sent_events("sockudo:resume").len(), 2);
+    assert_eq!(resumed(&sim).len(), 1);
 }
 
 #[test]
@@ -327,7 +395,7 @@ fn presence_and_sign_in_work_on_protocol_2_names() {
     assert!(sim.events.iter().any(|e| matches!(e, Output::Subscribed { channel } if channel == "presence-room")));
     assert!(sim.events.iter().any(|e| matches!(e, Output::Joining { user_id, .. } if user_id == "2")));
     sim.server(json!({"event":"sockudo:ping","data":{}}));
-    assert_eq!(sim.sent_events("pusher:pong").len(), 1, "Sockudo accepts pusher: names inbound");
+    assert_eq!(sim.sent_events("pusher:pong").len(), 1, "the client answers a sockudo:ping with pusher:pong (what it sends is all this checks)");
     // Delta frames are never asked for; one that comes anyway is ignored.
     sim.server(json!({"event":"sockudo:delta","channel":"presence-room","data":"{\"event\":\"x\",\"delta\":\"AA==\"}"}));
     assert!(!sim.events.iter().any(|e| matches!(e, Output::Event { event, .. } if event.contains("delta"))));

@@ -9,10 +9,15 @@
 //! outcome, at the timeout, when the buffer is full, or when the connection goes. After a
 //! timeout or a full buffer, replayed events that still arrive late are delivered (out of
 //! order) rather than taken for duplicates: the serials delivered since the old position are
-//! remembered until the outcome arrives or the connection goes.
+//! remembered. When the connection goes while holding, the position stays where it was (the
+//! replay has not come) and the serials delivered past it are remembered, so the next resume
+//! fills the gap and drops them (a new stream among them, or too many: no resume next time,
+//! reported `no_position`). A failed resume delivers everything held, then goes on from the
+//! acknowledged position. `replayed` counts the replayed events delivered (those at or below
+//! the acknowledged position), not the held live ones after it.
 
 use super::output::{Output, Outputs, Resumed};
-use super::track::{advance, deliverable, is_duplicate, resolve, Held, Outcome, Resolution, Track, Waiting};
+use super::track::{advance, deliverable, delivered_before, is_duplicate, resolve, same_stream, Held, Outcome, Resolution, Track, Waiting};
 use crate::fast_map::FastMap;
 use crate::payload::Payload;
 use crate::position::Position;
@@ -48,8 +53,7 @@ pub(super) struct Recovery<P> {
     last_inbound: Millis,
     down_since: Option<Millis>,
     tracks: FastMap<String, Track<P>>,
-    /// Channels waiting for their outcome, by deadline (oldest first; resolved ones are
-    /// skipped).
+    /// Channels waiting for their outcome, by deadline (oldest first; removed at the outcome).
     deadlines: Vec<(Millis, String)>,
 }
 
@@ -92,9 +96,22 @@ impl<P: Payload> Recovery<P> {
         self.down_since = Some(self.last_inbound);
         let mut flushed = Vec::new();
         for (name, track) in self.tracks.iter_mut() {
-            track.late = None;
             if let Some(waiting) = track.waiting.take() {
-                let events = deliverable(track, waiting.held, false).0;
+                // The replay has not come: the next resume starts from the old position, and
+                // the serials delivered past it are remembered so it drops them.
+                let floor = track.last.as_ref().map_or(0, |p| p.serial);
+                let last = track.last.as_ref();
+                let new_stream = waiting.held.iter().any(|h| h.position.as_ref().zip(last).is_some_and(|(p, l)| !same_stream(l, p)));
+                let (events, serials, _) = deliverable(track, waiting.held, new_stream, None);
+                let mut seen = track.late.take().filter(|(f, _)| *f == floor).map_or_else(Vec::new, |(_, seen)| seen);
+                seen.extend(serials);
+                if new_stream || seen.len() > 4 * MAX_HELD {
+                    // A new stream, or too much to remember: no resume from here (reported
+                    // `no_position`, never `recovered`).
+                    track.stale = true;
+                } else {
+                    track.late = Some((floor, seen));
+                }
                 flushed.push(Resolution { channel: name.clone(), events, resumed: None });
             }
         }
@@ -175,25 +192,29 @@ impl<P: Payload> Recovery<P> {
                 return Accepted::Kept;
             }
             let resolution = resolve(track, name, Outcome::Failed("overflow"), true);
+            self.settled(name);
             return resolution.map_or(Accepted::Kept, Accepted::Overflow);
         }
-        if is_duplicate(&track.last, position) {
+        if delivered_before(track, position) {
+            let position = event.position.take();
+            advance(&mut track.last, position);
+            return Accepted::Kept;
+        }
+        let serial = position.serial;
+        let late = is_duplicate(&track.last, position);
+        match &mut track.late {
             // A late replay after a timeout: delivered once, out of order.
-            let serial = position.serial;
-            match &mut track.late {
-                Some((floor, seen)) if serial > *floor && !seen.contains(&serial) => seen.push(serial),
-                _ => return Accepted::Kept,
-            }
-            event.position = None;
-            return Accepted::Deliver(event);
+            Some((floor, seen)) if serial > *floor => seen.push(serial),
+            _ if late => return Accepted::Kept,
+            _ => {}
         }
-        if let Some((_, seen)) = &mut track.late {
-            seen.push(position.serial);
-            if seen.len() > 4 * MAX_HELD {
-                track.late = None;
-            }
+        if track.late.as_ref().is_some_and(|(_, seen)| seen.len() > 4 * MAX_HELD) {
+            track.late = None;
         }
-        track.last = event.position.take();
+        let position = event.position.take();
+        if !late {
+            track.last = position;
+        }
         Accepted::Deliver(event)
     }
 
@@ -201,8 +222,9 @@ impl<P: Payload> Recovery<P> {
     pub(super) fn resume_failed(&mut self, name: &str, data: &P) -> Result<Option<Resolution<P>>, FrameError> {
         let code = data.get("code").and_then(|c| c.as_text()).ok_or(FrameError::WrongType("code"))?;
         let Some(track) = self.tracks.get_mut(name) else { return Ok(None) };
-        track.late = None;
-        Ok(resolve(track, name, Outcome::Failed(&code), false))
+        let resolution = resolve(track, name, Outcome::Failed(&code), false);
+        self.settled(name);
+        Ok(resolution)
     }
 
     /// `sockudo:resume_success` `{recovered: [{channel, ..}], failed: [{channel, code, ..}]}`:
@@ -218,14 +240,19 @@ impl<P: Payload> Recovery<P> {
         for (entry, failure) in entries {
             let Some(name) = entry.get("channel").and_then(|c| c.as_text()) else { continue };
             let Some(track) = self.tracks.get_mut(&name) else { continue };
-            track.late = None;
             let outcome = match &failure {
                 None => Outcome::Recovered,
                 Some(code) => Outcome::Failed(code.as_deref().unwrap_or("unknown")),
             };
             resolved.extend(resolve(track, &name, outcome, false));
+            self.settled(&name);
         }
         Ok(resolved)
+    }
+
+    /// `name` has its outcome: its deadline goes (nothing waits for it any more).
+    fn settled(&mut self, name: &str) {
+        self.deadlines.retain(|(_, n)| n != name);
     }
 
     /// Whether some channel waits for its outcome.
