@@ -451,3 +451,53 @@ fn a_protocol_7_connection_in_between_forgets_the_position() {
     let reasons: Vec<Option<String>> = resumed(&sim).into_iter().map(|r| r.reason).collect();
     assert_eq!(reasons, vec![Some("unsupported".to_owned()), Some("no_position".to_owned())]);
 }
+
+/// A client event at `serial` on protocol 2 (a replayed frame names no sender).
+fn whisper_v2(sim: &mut Sim, channel: &str, serial: u64, data: Value) {
+    sim.server(json!({"event":"client-typing","channel":channel,"data":data,"serial":serial,"stream_id":"s1","message_id":format!("m{serial}")}));
+}
+
+fn whispers(sim: &Sim) -> Vec<Value> {
+    sim.user_events().into_iter().filter(|(_, e, _)| e == "client-typing").map(|(_, _, d)| d).collect()
+}
+
+#[test]
+fn a_replay_does_not_deliver_this_clients_own_whispers_back() {
+    let mut sim = recovering();
+    sim.connect();
+    establish_v2(&mut sim, "1.1");
+    sim.engine.subscribe(sim.now, "private-chat").unwrap();
+    sim.drain();
+    sim.grant("private-chat", None, None);
+    ack_v2(&mut sim, "private-chat", Some(0));
+    sim.engine.trigger(sim.now, "private-chat", "client-typing", &json!({"who": "a", "n": 1})).unwrap();
+    sim.engine.trigger(sim.now, "private-chat", "client-typing", &json!({"who": "a", "n": 1})).unwrap();
+    sim.drain();
+    sim.server_close(1006);
+    sim.wait_for_attempt();
+    establish_v2(&mut sim, "1.2");
+    sim.take_sent();
+    sim.grant("private-chat", None, None);
+    ack_v2(&mut sim, "private-chat", Some(4));
+    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["private-chat"]["serial"], json!(0));
+    // The replay: both own whispers (keys reordered by the server), another user's, an event.
+    whisper_v2(&mut sim, "private-chat", 1, json!({"n": 1, "who": "a"}));
+    whisper_v2(&mut sim, "private-chat", 2, json!({"who": "b", "n": 1}));
+    whisper_v2(&mut sim, "private-chat", 3, json!({"n": 1, "who": "a"}));
+    sim.server(json!({"event":"update","channel":"private-chat","data":"{\"n\":4}","serial":4,"stream_id":"s1"}));
+    sim.server(json!({"event":"sockudo:resume_success","data":{"recovered":[{"channel":"private-chat"}],"failed":[]}}));
+    assert_eq!(whispers(&sim), vec![json!({"who": "b", "n": 1})], "only the other user's whisper");
+    assert_eq!(delivered(&sim, "private-chat"), vec![1, 4]);
+    let report = &resumed(&sim)[0];
+    assert_eq!((report.recovered, report.replayed), (true, 2), "the own whispers are not counted as delivered");
+    // The memory is consumed: the same whisper from someone else later is delivered.
+    whisper_v2(&mut sim, "private-chat", 5, json!({"n": 1, "who": "a"}));
+    assert_eq!(whispers(&sim).len(), 2);
+}
+
+#[test]
+fn protocol_2_urls_ask_the_server_not_to_echo_own_whispers() {
+    let mut sim = recovering();
+    sim.connect();
+    assert!(sim.urls[0].contains("echo_messages=false"), "{}", sim.urls[0]);
+}

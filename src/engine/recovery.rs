@@ -17,6 +17,7 @@
 //! the acknowledged position), not the held live ones after it.
 
 use super::output::{Output, Outputs, Resumed};
+use super::own::{forget_before, remember, take_own};
 use super::track::{advance, deliverable, delivered_before, is_duplicate, resolve, same_stream, Held, Outcome, Resolution, Track, Waiting};
 use crate::fast_map::FastMap;
 use crate::payload::Payload;
@@ -170,6 +171,7 @@ impl<P: Payload> Recovery<P> {
             advance(&mut track.last, ack);
             track.stale = false;
         }
+        forget_before(&mut track.sent, epoch);
         let resumed = Resumed { channel: name.to_owned(), recovered: false, downtime_ms, replayed: 0, reason: Some(reason.to_owned()) };
         Some(Resolution { channel: name.to_owned(), events: Vec::new(), resumed: Some(resumed) })
     }
@@ -180,6 +182,7 @@ impl<P: Payload> Recovery<P> {
         let Some(track) = self.tracks.get_mut(name) else { return Accepted::Deliver(event) };
         let Some(position) = &event.position else { return Accepted::Deliver(event) };
         if let Some(waiting) = &mut track.waiting {
+            event.own = take_own(&mut track.sent, self.epoch, &event.event, &event.data);
             // Kept in serial order as they come (after equal serials: stable) within the run
             // of their stream (a new stream comes after the old one), so the outcome needs no
             // sort (a sort would cost kilobytes of wasm).
@@ -203,10 +206,13 @@ impl<P: Payload> Recovery<P> {
         let serial = position.serial;
         let late = is_duplicate(&track.last, position);
         match &mut track.late {
-            // A late replay after a timeout: delivered once, out of order.
+            // A late replay after a timeout: delivered once, out of order (not this client's own).
             Some((floor, seen)) if serial > *floor => seen.push(serial),
             _ if late => return Accepted::Kept,
             _ => {}
+        }
+        if late && take_own(&mut track.sent, self.epoch, &event.event, &event.data) {
+            return Accepted::Kept;
         }
         if track.late.as_ref().is_some_and(|(_, seen)| seen.len() > 4 * MAX_HELD) {
             track.late = None;
@@ -218,11 +224,20 @@ impl<P: Payload> Recovery<P> {
         Accepted::Deliver(event)
     }
 
+    /// This client sent client event `event` with `data` on `name` (remembered on protocol 2,
+    /// so a replay does not deliver it back).
+    pub(super) fn sent(&mut self, name: &str, event: &str, data: Option<P>) {
+        if let (true, Some(track), Some(data)) = (self.v2, self.tracks.get_mut(name), data) {
+            remember(&mut track.sent, self.epoch, event, data);
+        }
+    }
+
     /// `sockudo:resume_failed` for `name`, with the server's `code`.
     pub(super) fn resume_failed(&mut self, name: &str, data: &P) -> Result<Option<Resolution<P>>, FrameError> {
         let code = data.get("code").and_then(|c| c.as_text()).ok_or(FrameError::WrongType("code"))?;
         let Some(track) = self.tracks.get_mut(name) else { return Ok(None) };
         let resolution = resolve(track, name, Outcome::Failed(&code), false);
+        forget_before(&mut track.sent, self.epoch);
         self.settled(name);
         Ok(resolution)
     }
@@ -245,6 +260,7 @@ impl<P: Payload> Recovery<P> {
                 Some(code) => Outcome::Failed(code.as_deref().unwrap_or("unknown")),
             };
             resolved.extend(resolve(track, &name, outcome, false));
+            forget_before(&mut track.sent, self.epoch);
             self.settled(&name);
         }
         Ok(resolved)

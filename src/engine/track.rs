@@ -3,6 +3,7 @@
 //! memory of a late replay, duplicate detection, and the resolution of a wait into the
 //! events to deliver and the `resumed` report.
 
+use super::own::Sent;
 use super::output::Resumed;
 use crate::position::Position;
 use crate::time::Millis;
@@ -14,6 +15,8 @@ pub(super) struct Held<P> {
     pub(super) data: P,
     pub(super) user_id: Option<String>,
     pub(super) position: Option<Position>,
+    /// A replayed copy of this client's own client event: counts as delivered, is not.
+    pub(super) own: bool,
 }
 
 /// A channel whose resume outcome has not arrived yet.
@@ -37,11 +40,13 @@ pub(super) struct Track<P> {
     pub(super) late: Option<(u64, Vec<u64>)>,
     /// Acknowledged on a protocol 7 connection since `last`: not a position to resume from.
     pub(super) stale: bool,
+    /// The client events this client sent (see `own`).
+    pub(super) sent: Vec<Sent<P>>,
 }
 
 impl<P> Track<P> {
     pub(super) fn new() -> Self {
-        Track { last: None, acked_on: None, waiting: None, late: None, stale: false }
+        Track { last: None, acked_on: None, waiting: None, late: None, stale: false, sent: Vec::new() }
     }
 }
 
@@ -152,10 +157,10 @@ pub(super) fn deliverable<P>(track: &mut Track<P>, held: Vec<Held<P>>, move_last
         prev = Some(position.clone());
         if !before {
             serials.push(position.serial);
-            if ack.map_or(true, |a| position.serial <= a) {
-                below_ack += 1;
+            if !event.own {
+                below_ack += u32::from(ack.map_or(true, |a| position.serial <= a));
+                events.push(event);
             }
-            events.push(event);
         }
         if move_last {
             advance(&mut track.last, Some(position));
