@@ -169,7 +169,8 @@ impl Run {
         *high += 1;
         let serial = *high;
         self.log.entry(channel.to_owned()).or_default().push(serial);
-        if self.wanted.contains(channel) {
+        // Owed only to a channel acknowledged before (a first subscription starts after it).
+        if self.wanted.contains(channel) && self.acked.contains(channel) {
             self.missed.insert((channel.to_owned(), self.stream_id(), serial));
         }
     }
@@ -243,7 +244,7 @@ pub fn run_recovery_program(data: &[u8]) {
                 // A first acknowledgement: what was published before it is not owed.
                 let first = run.socket.is_some() && run.engine.subscription(channel).is_some_and(|s| *s != Subscription::Subscribed) && !run.acked.contains(channel);
                 if first {
-                    run.missed.retain(|(c, _, s)| c != channel || *s > serial);
+                    run.missed.retain(|(c, ..)| c != channel);
                 }
                 let high = run.high.entry(channel.to_owned()).or_insert(0);
                 *high = (*high).max(serial);

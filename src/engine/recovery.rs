@@ -9,16 +9,15 @@
 //! outcome, at the timeout, when the buffer is full, or when the connection goes. After a
 //! timeout or a full buffer, replayed events that still arrive late are delivered (out of
 //! order) rather than taken for duplicates: the serials delivered since the old position are
-//! remembered. When the connection goes while holding, the position stays where it was (the
-//! replay has not come) and the serials delivered past it are remembered, so the next resume
-//! fills the gap and drops them (a new stream among them, or too many: no resume next time,
-//! reported `no_position`). A failed resume delivers everything held, then goes on from the
+//! remembered. When the connection goes while holding, the held events are delivered; if that
+//! moved the position past the gap the replay would have filled, the next resubscription does
+//! not resume (reported `no_position`, `recovered: false`). A failed resume delivers everything held, then goes on from the
 //! acknowledged position. `replayed` counts the replayed events delivered (those at or below
 //! the acknowledged position), not the held live ones after it.
 
 use super::output::{Output, Outputs, Resumed};
 use super::own::{forget_before, remember, take_own};
-use super::track::{advance, deliverable, delivered_before, is_duplicate, resolve, same_stream, Held, Outcome, Resolution, Track, Waiting};
+use super::track::{advance, deliverable, delivered_before, is_duplicate, resolve, Held, Outcome, Resolution, Track, Waiting};
 use crate::fast_map::FastMap;
 use crate::payload::Payload;
 use crate::position::Position;
@@ -97,22 +96,13 @@ impl<P: Payload> Recovery<P> {
         self.down_since = Some(self.last_inbound);
         let mut flushed = Vec::new();
         for (name, track) in self.tracks.iter_mut() {
+            track.late = None;
             if let Some(waiting) = track.waiting.take() {
-                // The replay has not come: the next resume starts from the old position, and
-                // the serials delivered past it are remembered so it drops them.
-                let floor = track.last.as_ref().map_or(0, |p| p.serial);
-                let last = track.last.as_ref();
-                let new_stream = waiting.held.iter().any(|h| h.position.as_ref().zip(last).is_some_and(|(p, l)| !same_stream(l, p)));
-                let (events, serials, _) = deliverable(track, waiting.held, new_stream, None);
-                let mut seen = track.late.take().filter(|(f, _)| *f == floor).map_or_else(Vec::new, |(_, seen)| seen);
-                seen.extend(serials);
-                if new_stream || seen.len() > 4 * MAX_HELD {
-                    // A new stream, or too much to remember: no resume from here (reported
-                    // `no_position`, never `recovered`).
-                    track.stale = true;
-                } else {
-                    track.late = Some((floor, seen));
-                }
+                // The replay has not come: what was held is delivered, and if that moved the
+                // position past the gap, the next resubscription is not resumed from it
+                // (reported `no_position`, never `recovered`).
+                let (events, serials, _) = deliverable(track, waiting.held, true, None);
+                track.stale |= !serials.is_empty();
                 flushed.push(Resolution { channel: name.clone(), events, resumed: None });
             }
         }
@@ -219,6 +209,10 @@ impl<P: Payload> Recovery<P> {
         }
         let position = event.position.take();
         if !late {
+            if track.last.as_ref().map(|l| &l.stream_id) != position.as_ref().map(|p| &p.stream_id) {
+                // The memory counts in the old stream.
+                track.late = None;
+            }
             track.last = position;
         }
         Accepted::Deliver(event)

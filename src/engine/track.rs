@@ -105,14 +105,19 @@ pub(super) fn resolve<P>(track: &mut Track<P>, name: &str, outcome: Outcome<'_>,
     let recovered = matches!(outcome, Outcome::Recovered);
     let floor = track.last.as_ref().map_or(0, |p| p.serial);
     let ack = waiting.ack.as_ref().map(|a| a.serial);
+    let stream = track.last.as_ref().map(|l| l.stream_id.clone());
     let (events, serials, replayed) = deliverable(track, waiting.held, true, ack);
+    let same = track.last.as_ref().map(|l| l.stream_id.clone()) == stream;
     // Remembered only while a replay may still come; merged with a memory from the same floor
     // (a drop while holding, then a timeout).
     let old = track.late.take().filter(|(f, _)| *f == floor);
     if late {
-        let mut seen = old.map_or_else(Vec::new, |(_, seen)| seen);
-        seen.extend(serials);
-        track.late = Some((floor, seen));
+        // Serials of two streams cannot be told apart: a new stream keeps no memory.
+        if same {
+            let mut seen = old.map_or_else(Vec::new, |(_, seen)| seen);
+            seen.extend(serials);
+            track.late = Some((floor, seen));
+        }
         return finish(name, outcome, waiting.downtime, events, 0);
     }
     // Forgotten now: the last position moves over what it delivered.
@@ -123,8 +128,11 @@ pub(super) fn resolve<P>(track: &mut Track<P>, name: &str, outcome: Outcome<'_>,
     }
     if !recovered {
         // The server cannot replay: its stream goes on from the acknowledged position
-        // (after delivering what was held, below it too).
-        advance(&mut track.last, waiting.ack);
+        // (after delivering what was held, below it too). Held events in another stream came
+        // after the acknowledgement: then they are the position.
+        if let Some(ack) = waiting.ack.filter(|a| track.last.as_ref().map_or(true, |l| same_stream(l, a))) {
+            advance(&mut track.last, Some(ack));
+        }
     }
     finish(name, outcome, waiting.downtime, events, replayed)
 }
@@ -163,7 +171,12 @@ pub(super) fn deliverable<P>(track: &mut Track<P>, held: Vec<Held<P>>, move_last
             }
         }
         if move_last {
+            let stream = track.last.as_ref().map(|l| l.stream_id.clone());
             advance(&mut track.last, Some(position));
+            if track.last.as_ref().map(|l| l.stream_id.clone()) != stream {
+                // The memory counts in the old stream.
+                track.late = None;
+            }
         }
     }
     (events, serials, below_ack)
