@@ -54,7 +54,7 @@ export interface ResumedEvent {
   recovered: boolean;
   /** From the last frame received on the old connection to the resubscription's acknowledgement, ms. */
   downtimeMs: number;
-  /** Events delivered from the server's replay just before this call (0 unless recovered). */
+  /** Missed events (published before the resubscription) delivered from the server's replay just before this call (0 unless recovered). */
   replayed: number;
   /** `null` when recovered, else why not. */
   reason: ResumeReason | null;
@@ -136,8 +136,10 @@ export interface EchoOptions {
    * reconnect, in order, exactly once, before newer ones (see {@link Channel.resumed}). Needs
    * Sockudo built with its `v2` feature and `CONNECTION_RECOVERY_ENABLED=true`; the buffer
    * lives in each Sockudo node's memory, so a reconnect to another node is not recovered.
-   * Safe on any server: one that answers in protocol 7 (Reverb, Pusher, Soketi) is spoken to
-   * in protocol 7, and `resumed` reports `reason: 'unsupported'`.
+   * A server that answers a protocol 2 request in protocol 7 is spoken to in protocol 7
+   * (`resumed` reports `reason: 'unsupported'`); one that refuses it is not retried in 7:
+   * Pusher's hosted service does not support protocol 2, so leave this off there. Only
+   * Sockudo is tested with it.
    */
   connectionRecovery?: boolean;
   /** echo-wasm: log protocol traffic to the console. */

@@ -207,7 +207,7 @@ export declare function useChannel<User = any>(
  * `recovered: false` means events may have been missed: re-fetch what the component shows.
  */
 export declare function useEchoResumed(
-  channelName: ChannelName, callback: (event: ResumedEvent) => void, visibility?: Visibility, dependencies?: Dependency[],
+  channelName: ChannelName, callback: (event: ResumedEvent) => void, dependencies?: Dependency[], visibility?: Visibility,
 ): ChannelHandle<Channel>;
 
 /** `useChannel(name, 'presence')`. */

@@ -347,9 +347,10 @@ export function useChannel(channelName, visibility = 'private') {
 /**
  * Calls `callback({recovered, downtimeMs, replayed, reason})` each time the channel, held while
  * the component is mounted, is subscribed again on a new connection (`channel.resumed`);
- * removed on unmount. Re-fetch what the component shows when `recovered` is false.
+ * removed on unmount. Re-fetch what the component shows when `recovered` is false. Arguments
+ * in `useEcho`'s order: `(channelName, callback, dependencies = [], visibility = 'private')`.
  */
-export function useEchoResumed(channelName, callback, visibility = 'private', dependencies = []) {
+export function useEchoResumed(channelName, callback, dependencies = [], visibility = 'private') {
   const handler = (event) => callback(event); // ours alone, so we remove exactly it
   const { leaveChannel, leave, channel } = useSubscription(channelName, visibility, dependencies, {
     bindChannel(held) {

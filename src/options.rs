@@ -1,7 +1,8 @@
 //! Connection options and the socket URL, built exactly as pusher-js 8 builds it.
 //!
 //! `ws[s]://{host}:{port}{wsPath}/app/{key}?protocol=7&client=..&version=..&flash=false`
-//! (`protocol=2`, Sockudo's own, with `connectionRecovery`),
+//! (`protocol=2&echo_messages=false`, Sockudo's own, with `connectionRecovery`: on protocol 2
+//! Sockudo sends a client's own client events back to it unless `echo_messages=false`),
 //! host = `wsHosts` (ours, for failover), else `wsHost`, else `ws-{cluster}.pusher.com`;
 //! port = `wssPort` (443) with TLS, `wsPort` (80) without. TLS is on unless `forceTLS` is
 //! `false` and the page is not https (pusher-js' rule).
@@ -152,9 +153,11 @@ impl Options {
         let (scheme, default_port) = if tls { ("wss", self.wss_port) } else { ("ws", self.ws_port) };
         let port = own_port.and_then(|p| p.parse::<u16>().ok()).unwrap_or(default_port);
         format!(
-            "{scheme}://{host}:{port}{path}/app/{key}?protocol={protocol}&client={client}&version={version}&flash=false",
+            "{scheme}://{host}:{port}{path}/app/{key}?protocol={protocol}&client={client}&version={version}&flash=false{echo}",
             // Strings, not numbers: an integer here would pull integer formatting into the wasm.
             protocol = if self.connection_recovery { "2" } else { "7" },
+            // Protocol 2 echoes a sender's whispers back unless told not to (protocol 7 never does).
+            echo = if self.connection_recovery { "&echo_messages=false" } else { "" },
             path = self.ws_path,
             key = self.key,
             client = self.client_name,
@@ -194,6 +197,9 @@ mod tests {
         assert!(o.url(true, 1).starts_with("wss://node2:443/ws/app/abc?"));
         o.connection_recovery = true;
         assert!(o.url(false, 0).starts_with("ws://node1:6001/ws/app/abc?protocol=2&client=echo-wasm&"), "Sockudo's protocol 2");
+        assert!(o.url(false, 0).ends_with("&flash=false&echo_messages=false"), "no echo of the sender's own whispers: {}", o.url(false, 0));
+        o.connection_recovery = false;
+        assert!(o.url(false, 0).ends_with("&flash=false"), "protocol 7 URLs unchanged");
     }
 
     #[test]

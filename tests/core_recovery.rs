@@ -112,7 +112,8 @@ fn the_replay_is_delivered_in_order_before_held_live_events_then_resumed() {
     let last = sim.events.iter().rposition(|e| matches!(e, Output::Event { .. })).unwrap();
     assert!(matches!(&sim.events[last + 1..], [Output::Resumed(_)]), "resumed comes after the replayed events");
     let report = &resumed(&sim)[0];
-    assert_eq!((report.channel.as_str(), report.recovered, report.replayed, report.reason.as_deref()), ("news", true, 4, None));
+    // `replayed` counts the missed events (at or below the acknowledged 6), not the held live 7.
+    assert_eq!((report.channel.as_str(), report.recovered, report.replayed, report.reason.as_deref()), ("news", true, 3, None));
     // Live again: delivered at once, duplicates dropped.
     event_v2(&mut sim, "news", 8);
     event_v2(&mut sim, "news", 8);
@@ -298,19 +299,92 @@ fn a_channel_without_a_known_position_reports_no_position() {
 }
 
 #[test]
-fn a_drop_while_holding_delivers_the_held_events_and_resumes_from_them_next_time() {
+fn a_drop_while_holding_delivers_the_held_events_and_never_reports_the_gap_recovered() {
     let mut sim = v2_with_news();
-    reconnect_v2(&mut sim, 3);
-    event_v2(&mut sim, "news", 5);
-    event_v2(&mut sim, "news", 4);
-    sim.server_close(1006);
-    assert_eq!(delivered(&sim, "news"), vec![1, 2, 3, 4, 5], "held events are not lost with the socket");
+    reconnect_v2(&mut sim, 6); // 4..=6 were published while away
+    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["news"]["serial"], json!(3));
+    event_v2(&mut sim, "news", 8);
+    event_v2(&mut sim, "news", 7);
+    sim.server_close(1006); // before the replay
+    assert_eq!(delivered(&sim, "news"), vec![1, 2, 3, 7, 8], "held events are not lost with the socket");
     assert!(resumed(&sim).is_empty(), "that connection never got an outcome");
     sim.wait_for_attempt();
     establish_v2(&mut sim, "1.3");
     sim.take_sent();
-    ack_v2(&mut sim, "news", Some(5));
-    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["news"]["serial"], json!(5));
+    sim.take_events();
+    ack_v2(&mut sim, "news", Some(8));
+    assert!(sim.sent_events("sockudo:resume").is_empty(), "a resume from 8 would skip 4..=6 and report recovered");
+    let report = &resumed(&sim)[0];
+    assert_eq!((report.recovered, report.reason.as_deref()), (false, Some("no_position")));
+    event_v2(&mut sim, "news", 8);
+    event_v2(&mut sim, "news", 9);
+    assert_eq!(delivered(&sim, "news"), vec![9]);
+    // The next drop resumes again, from 9.
+    reconnect_v2(&mut sim, 9);
+    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["news"]["serial"], json!(9));
+}
+
+#[test]
+fn a_drop_while_holding_nothing_resumes_from_the_old_position() {
+    let mut sim = v2_with_news();
+    reconnect_v2(&mut sim, 6);
+    sim.server_close(1006);
+    sim.wait_for_attempt();
+    establish_v2(&mut sim, "1.3");
+    sim.take_sent();
+    ack_v2(&mut sim, "news", Some(6));
+    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["news"]["serial"], json!(3));
+}
+
+#[test]
+fn a_drop_while_holding_then_no_resume_delivers_each_event_once() {
+    let mut sim = v2_with_news();
+    reconnect_v2(&mut sim, 6);
+    event_v2(&mut sim, "news", 7);
+    sim.server_close(1006);
+    sim.wait_for_attempt();
+    establish_v2(&mut sim, "1.3");
+    sim.take_events();
+    ack_v2(&mut sim, "news", Some(8));
+    resume_success(&mut sim, &[], &[("news", "position_expired")]);
+    // Live again: 7 was delivered out of the hold, 8 is new.
+    event_v2(&mut sim, "news", 7);
+    event_v2(&mut sim, "news", 9);
+    assert_eq!(delivered(&sim, "news"), vec![9]);
+    assert_eq!(resumed(&sim)[0].recovered, false);
+}
+
+#[test]
+fn a_failed_resume_after_a_partial_replay_delivers_the_replayed_events() {
+    let mut sim = v2_with_news();
+    reconnect_v2(&mut sim, 6);
+    sim.take_events();
+    event_v2(&mut sim, "news", 4);
+    event_v2(&mut sim, "news", 5);
+    event_v2(&mut sim, "news", 7);
+    sim.server(json!({"event":"sockudo:resume_failed","channel":"news","data": json!({"code":"continuity_unverifiable"}).to_string()}));
+    assert_eq!(delivered(&sim, "news"), vec![4, 5, 7], "nothing below the acknowledgement is taken for a duplicate");
+    event_v2(&mut sim, "news", 6);
+    event_v2(&mut sim, "news", 8);
+    assert_eq!(delivered(&sim, "news"), vec![4, 5, 7, 8]);
+}
+
+#[test]
+fn an_outcome_ends_the_wait_and_its_deadline() {
+    let mut sim = v2_with_news();
+    sim.engine.subscribe(sim.now, "other").unwrap();
+    sim.drain();
+    ack_v2(&mut sim, "other", Some(0));
+    reconnect_v2(&mut sim, 3);
+    let deadline = sim.now + RESUME_TIMEOUT_MS;
+    assert_eq!(sim.engine.poll_timeout(), Some(deadline));
+    resume_success(&mut sim, &["news"], &[]);
+    assert_ne!(sim.engine.poll_timeout(), Some(deadline), "no timer for a resolved wait");
+    // A 4301 after the outcome is not a refusal of recovery: `other` still resumes.
+    sim.server(json!({"event":"sockudo:error","data":{"code":4301,"message":"Connection recovery is not enabled"}}));
+    ack_v2(&mut sim, "other", Some(0));
+    assert_eq!(sim.sent_events("sockudo:resume").len(), 2);
+    assert_eq!(resumed(&sim).len(), 1);
 }
 
 #[test]
@@ -327,7 +401,7 @@ fn presence_and_sign_in_work_on_protocol_2_names() {
     assert!(sim.events.iter().any(|e| matches!(e, Output::Subscribed { channel } if channel == "presence-room")));
     assert!(sim.events.iter().any(|e| matches!(e, Output::Joining { user_id, .. } if user_id == "2")));
     sim.server(json!({"event":"sockudo:ping","data":{}}));
-    assert_eq!(sim.sent_events("pusher:pong").len(), 1, "Sockudo accepts pusher: names inbound");
+    assert_eq!(sim.sent_events("pusher:pong").len(), 1, "the client answers a sockudo:ping with pusher:pong (what it sends is all this checks)");
     // Delta frames are never asked for; one that comes anyway is ignored.
     sim.server(json!({"event":"sockudo:delta","channel":"presence-room","data":"{\"event\":\"x\",\"delta\":\"AA==\"}"}));
     assert!(!sim.events.iter().any(|e| matches!(e, Output::Event { event, .. } if event.contains("delta"))));
@@ -382,4 +456,54 @@ fn a_protocol_7_connection_in_between_forgets_the_position() {
     assert!(sim.sent_events("sockudo:resume").is_empty(), "a resume from before the protocol 7 connection would replay what it delivered");
     let reasons: Vec<Option<String>> = resumed(&sim).into_iter().map(|r| r.reason).collect();
     assert_eq!(reasons, vec![Some("unsupported".to_owned()), Some("no_position".to_owned())]);
+}
+
+/// A client event at `serial` on protocol 2 (a replayed frame names no sender).
+fn whisper_v2(sim: &mut Sim, channel: &str, serial: u64, data: Value) {
+    sim.server(json!({"event":"client-typing","channel":channel,"data":data,"serial":serial,"stream_id":"s1","message_id":format!("m{serial}")}));
+}
+
+fn whispers(sim: &Sim) -> Vec<Value> {
+    sim.user_events().into_iter().filter(|(_, e, _)| e == "client-typing").map(|(_, _, d)| d).collect()
+}
+
+#[test]
+fn a_replay_does_not_deliver_this_clients_own_whispers_back() {
+    let mut sim = recovering();
+    sim.connect();
+    establish_v2(&mut sim, "1.1");
+    sim.engine.subscribe(sim.now, "private-chat").unwrap();
+    sim.drain();
+    sim.grant("private-chat", None, None);
+    ack_v2(&mut sim, "private-chat", Some(0));
+    sim.engine.trigger(sim.now, "private-chat", "client-typing", &json!({"who": "a", "n": 1})).unwrap();
+    sim.engine.trigger(sim.now, "private-chat", "client-typing", &json!({"who": "a", "n": 1})).unwrap();
+    sim.drain();
+    sim.server_close(1006);
+    sim.wait_for_attempt();
+    establish_v2(&mut sim, "1.2");
+    sim.take_sent();
+    sim.grant("private-chat", None, None);
+    ack_v2(&mut sim, "private-chat", Some(4));
+    assert_eq!(sim.sent_events("sockudo:resume")[0]["data"]["channel_positions"]["private-chat"]["serial"], json!(0));
+    // The replay: both own whispers (keys reordered by the server), another user's, an event.
+    whisper_v2(&mut sim, "private-chat", 1, json!({"n": 1, "who": "a"}));
+    whisper_v2(&mut sim, "private-chat", 2, json!({"who": "b", "n": 1}));
+    whisper_v2(&mut sim, "private-chat", 3, json!({"n": 1, "who": "a"}));
+    sim.server(json!({"event":"update","channel":"private-chat","data":"{\"n\":4}","serial":4,"stream_id":"s1"}));
+    sim.server(json!({"event":"sockudo:resume_success","data":{"recovered":[{"channel":"private-chat"}],"failed":[]}}));
+    assert_eq!(whispers(&sim), vec![json!({"who": "b", "n": 1})], "only the other user's whisper");
+    assert_eq!(delivered(&sim, "private-chat"), vec![1, 4]);
+    let report = &resumed(&sim)[0];
+    assert_eq!((report.recovered, report.replayed), (true, 2), "the own whispers are not counted as delivered");
+    // The memory is consumed: the same whisper from someone else later is delivered.
+    whisper_v2(&mut sim, "private-chat", 5, json!({"n": 1, "who": "a"}));
+    assert_eq!(whispers(&sim).len(), 2);
+}
+
+#[test]
+fn protocol_2_urls_ask_the_server_not_to_echo_own_whispers() {
+    let mut sim = recovering();
+    sim.connect();
+    assert!(sim.urls[0].contains("echo_messages=false"), "{}", sim.urls[0]);
 }

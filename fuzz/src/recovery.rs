@@ -13,6 +13,10 @@
 //!   once the resume timeout has passed (checked at the end of the program);
 //! - `resumed` only for channels the app holds, `recovered` exactly when `reason` is null, and
 //!   `replayed` is 0 unless recovered;
+//! - recovered means nothing is missing: events published while the socket was down (a drop
+//!   can publish some) that an honest server replays (the program's own resume answer: every
+//!   logged event above the position the client asked from, then `resume_success`) are all
+//!   delivered when `resumed` says `recovered: true` (a `recovered: false` forgives them);
 //! - the timer makes progress.
 
 use std::collections::{HashMap, HashSet};
@@ -40,6 +44,19 @@ struct Run {
     delivered: HashSet<(String, String, u64)>,
     /// Fresh events fed while subscribed, not yet delivered.
     owed: HashSet<(String, String, u64)>,
+    /// Serials published per channel in the current stream (what an honest server replays).
+    log: HashMap<String, Vec<u64>>,
+    /// Events published while the socket was down, not yet delivered nor forgiven.
+    missed: HashSet<(String, String, u64)>,
+    /// Channels fed a positioned event before their acknowledgement (a server Sockudo is not):
+    /// their position may pass a gap, so `recovered` is not checked for them.
+    tainted: HashSet<String>,
+    /// The positions of the client's `sockudo:resume` frames on this connection.
+    resumes: Vec<(String, u64, String)>,
+    /// Inside the program's honest resume answer.
+    honest: bool,
+    /// Channels acknowledged since the app asked for them.
+    acked: HashSet<String>,
 }
 
 impl Run {
@@ -59,11 +76,30 @@ impl Run {
                     assert!(self.wanted.contains(&channel), "event for {channel} the app does not hold");
                     assert!(self.delivered.insert(key.clone()), "delivered twice: {key:?}");
                     self.owed.remove(&key);
+                    self.missed.remove(&key);
                 }
                 Output::Resumed(r) => {
                     assert!(self.wanted.contains(&r.channel), "resumed for {} the app does not hold", r.channel);
                     assert_eq!(r.recovered, r.reason.is_none(), "{r:?}");
                     assert!(r.recovered || r.replayed == 0, "{r:?}");
+                    if r.recovered && self.honest && !self.tainted.contains(&r.channel) {
+                        let missing: Vec<_> = self.missed.iter().filter(|(c, ..)| *c == r.channel).collect();
+                        assert!(missing.is_empty(), "recovered, but missing {missing:?}: {r:?}");
+                    }
+                    if !r.recovered {
+                        self.missed.retain(|(c, ..)| *c != r.channel);
+                        self.tainted.remove(&r.channel);
+                    }
+                }
+                Output::Send(text) => {
+                    let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
+                    if frame["event"] == "sockudo:resume" {
+                        let Some(positions) = frame["data"]["channel_positions"].as_object() else { continue };
+                        for (channel, p) in positions {
+                            let (Some(serial), Some(stream)) = (p["serial"].as_u64(), p["stream_id"].as_str()) else { continue };
+                            self.resumes.push((channel.clone(), serial, stream.to_owned()));
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -114,9 +150,56 @@ impl Run {
         let high = self.high.entry(channel.to_owned()).or_insert(0);
         let fresh = serial > *high;
         *high = (*high).max(serial);
-        if fresh && self.engine.subscription(channel) == Some(&Subscription::Subscribed) && self.socket.is_some() {
+        let subscribed = self.engine.subscription(channel) == Some(&Subscription::Subscribed);
+        if fresh && subscribed && self.socket.is_some() {
             self.owed.insert((channel.to_owned(), stream.clone(), serial));
         }
+        if fresh {
+            self.log.entry(channel.to_owned()).or_default().push(serial);
+        }
+        if !subscribed {
+            self.tainted.insert(channel.to_owned());
+        }
+        self.send_event(channel, serial);
+    }
+
+    /// Published while the socket is down: only a replay can bring it.
+    fn publish_missed(&mut self, channel: &str) {
+        let high = self.high.entry(channel.to_owned()).or_insert(0);
+        *high += 1;
+        let serial = *high;
+        self.log.entry(channel.to_owned()).or_default().push(serial);
+        // Owed only to a channel acknowledged before (a first subscription starts after it).
+        if self.wanted.contains(channel) && self.acked.contains(channel) {
+            self.missed.insert((channel.to_owned(), self.stream_id(), serial));
+        }
+    }
+
+    /// The resume answer of an honest server: each asked channel's logged events above its
+    /// position, in order, then `resume_success` naming them recovered.
+    fn honest_resume(&mut self) {
+        let resumes = std::mem::take(&mut self.resumes);
+        if resumes.is_empty() || !self.v2 {
+            return;
+        }
+        let mut recovered = Vec::new();
+        for (channel, from, stream) in resumes {
+            if stream != self.stream_id() {
+                continue;
+            }
+            let replay: Vec<u64> = self.log.get(&channel).map_or_else(Vec::new, |log| log.iter().copied().filter(|s| *s > from).collect());
+            for serial in replay {
+                self.send_event(&channel, serial);
+            }
+            recovered.push(json!({"channel": channel}));
+        }
+        self.honest = true;
+        self.frame(json!({"event":"sockudo:resume_success","data":{"recovered": recovered, "failed": []}}));
+        self.honest = false;
+    }
+
+    fn send_event(&mut self, channel: &str, serial: u64) {
+        let stream = self.stream_id();
         let data = json!({"serial": serial, "stream": stream}).to_string();
         self.frame(json!({"event":"update","channel":channel,"data":data,"serial":serial,"stream_id":stream,"message_id":format!("m{serial}")}));
     }
@@ -138,6 +221,12 @@ pub fn run_recovery_program(data: &[u8]) {
         high: HashMap::new(),
         delivered: HashSet::new(),
         owed: HashSet::new(),
+        log: HashMap::new(),
+        missed: HashSet::new(),
+        tainted: HashSet::new(),
+        resumes: Vec::new(),
+        honest: false,
+        acked: HashSet::new(),
     };
     run.engine.connect(run.now).unwrap();
     run.drain();
@@ -147,11 +236,16 @@ pub fn run_recovery_program(data: &[u8]) {
     while let Some(op) = next() {
         let arg = next().unwrap_or(0);
         let channel = CHANNELS[arg as usize % CHANNELS.len()];
-        match op % 13 {
+        match op % 14 {
             0 | 1 => run.event(channel, u64::from(arg >> 2)),
             2 => run.frame(json!({"event":"client-typing","channel":channel,"data":{}})),
             3 => {
                 let serial = u64::from(next().unwrap_or(0));
+                // A first acknowledgement: what was published before it is not owed.
+                let first = run.socket.is_some() && run.engine.subscription(channel).is_some_and(|s| *s != Subscription::Subscribed) && !run.acked.contains(channel);
+                if first {
+                    run.missed.retain(|(c, ..)| c != channel);
+                }
                 let high = run.high.entry(channel.to_owned()).or_insert(0);
                 *high = (*high).max(serial);
                 let stream = run.stream_id();
@@ -161,6 +255,9 @@ pub fn run_recovery_program(data: &[u8]) {
                     frame["stream_id"] = json!(stream);
                 }
                 run.frame(frame);
+                if run.engine.subscription(channel) == Some(&Subscription::Subscribed) {
+                    run.acked.insert(channel.to_owned());
+                }
             }
             4 => {
                 let code = CODES[arg as usize % CODES.len()];
@@ -192,9 +289,15 @@ pub fn run_recovery_program(data: &[u8]) {
                     run.engine.handle_close(run.now, socket, 1006, "cut");
                     run.drain();
                 }
+                run.resumes.clear();
+                // Events published while the socket is down.
+                for i in 0..(arg >> 1) % 4 {
+                    run.publish_missed(CHANNELS[(arg as usize + i as usize) % CHANNELS.len()]);
+                }
                 run.connect_socket(arg & 1 == 0);
             }
             9 => {
+                run.resumes.clear();
                 run.engine.disconnect(run.now);
                 run.drain();
                 run.engine.connect(run.now).unwrap();
@@ -207,6 +310,10 @@ pub fn run_recovery_program(data: &[u8]) {
                     run.engine.unsubscribe(run.now, channel);
                     run.delivered.retain(|(c, ..)| c != channel);
                     run.owed.retain(|(c, ..)| c != channel);
+                    run.missed.retain(|(c, ..)| c != channel);
+                    run.tainted.remove(channel);
+                    run.acked.remove(channel);
+                    run.log.remove(channel);
                     run.high.remove(channel);
                 } else {
                     run.wanted.insert(channel.to_owned());
@@ -214,11 +321,14 @@ pub fn run_recovery_program(data: &[u8]) {
                 }
                 run.drain();
             }
-            _ => {
+            12 => {
                 // A stream reset: later positions count in a new stream.
                 run.stream += 1;
                 run.high.clear();
+                run.log.clear();
+                run.missed.clear();
             }
+            _ => run.honest_resume(),
         }
     }
     run.advance(RESUME_TIMEOUT_MS + 1);

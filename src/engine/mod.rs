@@ -20,7 +20,8 @@
 //!   members, encrypted channels' keys, and the self-retries of failed channels.
 //! - `user`: sign-in and its request, watchlist events, client events and their rate limit.
 //! - `recovery`: what a channel may have missed across a reconnect (the `resumed` report),
-//!   and on Sockudo's protocol 2 the stream positions, the resume and its hold buffer.
+//!   and on Sockudo's protocol 2 the stream positions, the resume and its hold buffer
+//!   (with leaves `track`, one channel's state, and `own`, its own whispers kept out of a replay).
 //!
 //! The engine wires them together: `router` is the one inbound-frame router; a link step
 //! that brings the connection up resubscribes and signs in, and one that takes it down
@@ -28,6 +29,7 @@
 
 mod link;
 mod output;
+mod own;
 mod recovery;
 mod router;
 mod track;
@@ -274,7 +276,12 @@ impl<P: Payload> Engine<P> {
     pub fn trigger(&mut self, now: Millis, channel: &str, event: &str, data: &P) -> Result<(), ClientEventError> {
         let subscriptions = &self.subscriptions;
         let subscribed = || subscriptions.is_subscribed(channel);
-        self.user.trigger(&mut self.out, &self.options, now, self.link.is_up(), subscribed, channel, event, data)
+        self.user.trigger(&mut self.out, &self.options, now, self.link.is_up(), subscribed, channel, event, data)?;
+        if self.recovery.is_v2() {
+            // A copy as sent (the app may change its object later).
+            self.recovery.sent(channel, event, data.to_json().and_then(|json| P::parse_json(&json)));
+        }
+        Ok(())
     }
 
     /// Runs one step of the link, then tells the other parts when it brought the

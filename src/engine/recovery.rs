@@ -9,10 +9,15 @@
 //! outcome, at the timeout, when the buffer is full, or when the connection goes. After a
 //! timeout or a full buffer, replayed events that still arrive late are delivered (out of
 //! order) rather than taken for duplicates: the serials delivered since the old position are
-//! remembered until the outcome arrives or the connection goes.
+//! remembered. When the connection goes while holding, the held events are delivered; if that
+//! moved the position past the gap the replay would have filled, the next resubscription does
+//! not resume (reported `no_position`, `recovered: false`). A failed resume delivers everything held, then goes on from the
+//! acknowledged position. `replayed` counts the replayed events delivered (those at or below
+//! the acknowledged position), not the held live ones after it.
 
 use super::output::{Output, Outputs, Resumed};
-use super::track::{advance, deliverable, is_duplicate, resolve, Held, Outcome, Resolution, Track, Waiting};
+use super::own::{forget_before, remember, take_own};
+use super::track::{advance, deliverable, delivered_before, is_duplicate, resolve, Held, Outcome, Resolution, Track, Waiting};
 use crate::fast_map::FastMap;
 use crate::payload::Payload;
 use crate::position::Position;
@@ -48,8 +53,7 @@ pub(super) struct Recovery<P> {
     last_inbound: Millis,
     down_since: Option<Millis>,
     tracks: FastMap<String, Track<P>>,
-    /// Channels waiting for their outcome, by deadline (oldest first; resolved ones are
-    /// skipped).
+    /// Channels waiting for their outcome, by deadline (oldest first; removed at the outcome).
     deadlines: Vec<(Millis, String)>,
 }
 
@@ -94,7 +98,11 @@ impl<P: Payload> Recovery<P> {
         for (name, track) in self.tracks.iter_mut() {
             track.late = None;
             if let Some(waiting) = track.waiting.take() {
-                let events = deliverable(track, waiting.held, false).0;
+                // The replay has not come: what was held is delivered, and if that moved the
+                // position past the gap, the next resubscription is not resumed from it
+                // (reported `no_position`, never `recovered`).
+                let (events, serials, _) = deliverable(track, waiting.held, true, None);
+                track.stale |= !serials.is_empty();
                 flushed.push(Resolution { channel: name.clone(), events, resumed: None });
             }
         }
@@ -153,6 +161,7 @@ impl<P: Payload> Recovery<P> {
             advance(&mut track.last, ack);
             track.stale = false;
         }
+        forget_before(&mut track.sent, epoch);
         let resumed = Resumed { channel: name.to_owned(), recovered: false, downtime_ms, replayed: 0, reason: Some(reason.to_owned()) };
         Some(Resolution { channel: name.to_owned(), events: Vec::new(), resumed: Some(resumed) })
     }
@@ -163,6 +172,7 @@ impl<P: Payload> Recovery<P> {
         let Some(track) = self.tracks.get_mut(name) else { return Accepted::Deliver(event) };
         let Some(position) = &event.position else { return Accepted::Deliver(event) };
         if let Some(waiting) = &mut track.waiting {
+            event.own = take_own(&mut track.sent, self.epoch, &event.event, &event.data);
             // Kept in serial order as they come (after equal serials: stable) within the run
             // of their stream (a new stream comes after the old one), so the outcome needs no
             // sort (a sort would cost kilobytes of wasm).
@@ -175,34 +185,55 @@ impl<P: Payload> Recovery<P> {
                 return Accepted::Kept;
             }
             let resolution = resolve(track, name, Outcome::Failed("overflow"), true);
+            self.settled(name);
             return resolution.map_or(Accepted::Kept, Accepted::Overflow);
         }
-        if is_duplicate(&track.last, position) {
-            // A late replay after a timeout: delivered once, out of order.
-            let serial = position.serial;
-            match &mut track.late {
-                Some((floor, seen)) if serial > *floor && !seen.contains(&serial) => seen.push(serial),
-                _ => return Accepted::Kept,
-            }
-            event.position = None;
-            return Accepted::Deliver(event);
+        if delivered_before(track, position) {
+            let position = event.position.take();
+            advance(&mut track.last, position);
+            return Accepted::Kept;
         }
-        if let Some((_, seen)) = &mut track.late {
-            seen.push(position.serial);
-            if seen.len() > 4 * MAX_HELD {
+        let serial = position.serial;
+        let late = is_duplicate(&track.last, position);
+        match &mut track.late {
+            // A late replay after a timeout: delivered once, out of order (not this client's own).
+            Some((floor, seen)) if serial > *floor => seen.push(serial),
+            _ if late => return Accepted::Kept,
+            _ => {}
+        }
+        if late && take_own(&mut track.sent, self.epoch, &event.event, &event.data) {
+            return Accepted::Kept;
+        }
+        if track.late.as_ref().is_some_and(|(_, seen)| seen.len() > 4 * MAX_HELD) {
+            track.late = None;
+        }
+        let position = event.position.take();
+        if !late {
+            if track.last.as_ref().map(|l| &l.stream_id) != position.as_ref().map(|p| &p.stream_id) {
+                // The memory counts in the old stream.
                 track.late = None;
             }
+            track.last = position;
         }
-        track.last = event.position.take();
         Accepted::Deliver(event)
+    }
+
+    /// This client sent client event `event` with `data` on `name` (remembered on protocol 2,
+    /// so a replay does not deliver it back).
+    pub(super) fn sent(&mut self, name: &str, event: &str, data: Option<P>) {
+        if let (true, Some(track), Some(data)) = (self.v2, self.tracks.get_mut(name), data) {
+            remember(&mut track.sent, self.epoch, event, data);
+        }
     }
 
     /// `sockudo:resume_failed` for `name`, with the server's `code`.
     pub(super) fn resume_failed(&mut self, name: &str, data: &P) -> Result<Option<Resolution<P>>, FrameError> {
         let code = data.get("code").and_then(|c| c.as_text()).ok_or(FrameError::WrongType("code"))?;
         let Some(track) = self.tracks.get_mut(name) else { return Ok(None) };
-        track.late = None;
-        Ok(resolve(track, name, Outcome::Failed(&code), false))
+        let resolution = resolve(track, name, Outcome::Failed(&code), false);
+        forget_before(&mut track.sent, self.epoch);
+        self.settled(name);
+        Ok(resolution)
     }
 
     /// `sockudo:resume_success` `{recovered: [{channel, ..}], failed: [{channel, code, ..}]}`:
@@ -218,14 +249,20 @@ impl<P: Payload> Recovery<P> {
         for (entry, failure) in entries {
             let Some(name) = entry.get("channel").and_then(|c| c.as_text()) else { continue };
             let Some(track) = self.tracks.get_mut(&name) else { continue };
-            track.late = None;
             let outcome = match &failure {
                 None => Outcome::Recovered,
                 Some(code) => Outcome::Failed(code.as_deref().unwrap_or("unknown")),
             };
             resolved.extend(resolve(track, &name, outcome, false));
+            forget_before(&mut track.sent, self.epoch);
+            self.settled(&name);
         }
         Ok(resolved)
+    }
+
+    /// `name` has its outcome: its deadline goes (nothing waits for it any more).
+    fn settled(&mut self, name: &str) {
+        self.deadlines.retain(|(_, n)| n != name);
     }
 
     /// Whether some channel waits for its outcome.

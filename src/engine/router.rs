@@ -69,7 +69,7 @@ impl<P: Payload> Engine<P> {
         // Protocol 2: a channel's events pass the recovery part (held, or dropped as duplicates).
         let (event, data, user_id, position) = match channel {
             Some(ref name) if self.recovery.is_v2() && position.is_some() && !event.starts_with("pusher") => {
-                match self.recovery.accept(name, Held { event, data, user_id, position }) {
+                match self.recovery.accept(name, Held { event, data, user_id, position, own: false }) {
                     Accepted::Deliver(held) => (held.event, held.data, held.user_id, None),
                     Accepted::Kept => return,
                     Accepted::Overflow(resolution) => return self.deliver(now, vec![resolution]),

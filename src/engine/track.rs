@@ -3,6 +3,7 @@
 //! memory of a late replay, duplicate detection, and the resolution of a wait into the
 //! events to deliver and the `resumed` report.
 
+use super::own::Sent;
 use super::output::Resumed;
 use crate::position::Position;
 use crate::time::Millis;
@@ -14,6 +15,8 @@ pub(super) struct Held<P> {
     pub(super) data: P,
     pub(super) user_id: Option<String>,
     pub(super) position: Option<Position>,
+    /// A replayed copy of this client's own client event: counts as delivered, is not.
+    pub(super) own: bool,
 }
 
 /// A channel whose resume outcome has not arrived yet.
@@ -37,11 +40,13 @@ pub(super) struct Track<P> {
     pub(super) late: Option<(u64, Vec<u64>)>,
     /// Acknowledged on a protocol 7 connection since `last`: not a position to resume from.
     pub(super) stale: bool,
+    /// The client events this client sent (see `own`).
+    pub(super) sent: Vec<Sent<P>>,
 }
 
 impl<P> Track<P> {
     pub(super) fn new() -> Self {
-        Track { last: None, acked_on: None, waiting: None, late: None, stale: false }
+        Track { last: None, acked_on: None, waiting: None, late: None, stale: false, sent: Vec::new() }
     }
 }
 
@@ -63,8 +68,21 @@ pub(super) enum Outcome<'a> {
 /// counts as the same stream).
 pub(super) fn is_duplicate(last: &Option<Position>, p: &Position) -> bool {
     match last {
-        Some(last) => p.serial <= last.serial && (last.stream_id.is_none() || p.stream_id.is_none() || last.stream_id == p.stream_id),
+        Some(last) => p.serial <= last.serial && same_stream(last, p),
         None => false,
+    }
+}
+
+pub(super) fn same_stream(a: &Position, b: &Position) -> bool {
+    a.stream_id.is_none() || b.stream_id.is_none() || a.stream_id == b.stream_id
+}
+
+/// Whether `p` was delivered already: above the `late` floor (same stream), one of the
+/// serials remembered there; otherwise at or below the last position.
+pub(super) fn delivered_before<P>(track: &Track<P>, p: &Position) -> bool {
+    match (&track.late, &track.last) {
+        (Some((floor, seen)), Some(last)) if p.serial > *floor && same_stream(last, p) => seen.contains(&p.serial),
+        _ => is_duplicate(&track.last, p),
     }
 }
 
@@ -79,46 +97,87 @@ pub(super) fn advance(last: &mut Option<Position>, to: Option<Position>) {
 }
 
 /// Ends the wait of `track`: its held events in serial order without duplicates, and its
-/// report. `late`: replayed events may still come (a timeout, an overflow).
+/// report. `late`: replayed events may still come (a timeout, an overflow). `replayed`
+/// counts the events delivered from the replay: those at or below the acknowledged
+/// position (held live events come after it).
 pub(super) fn resolve<P>(track: &mut Track<P>, name: &str, outcome: Outcome<'_>, late: bool) -> Option<Resolution<P>> {
     let waiting = track.waiting.take()?;
     let recovered = matches!(outcome, Outcome::Recovered);
     let floor = track.last.as_ref().map_or(0, |p| p.serial);
-    if !recovered && !late {
-        // The server cannot replay: its stream goes on from the acknowledged position.
-        advance(&mut track.last, waiting.ack);
-    }
-    let (events, serials) = deliverable(track, waiting.held, late);
+    let ack = waiting.ack.as_ref().map(|a| a.serial);
+    let stream = track.last.as_ref().map(|l| l.stream_id.clone());
+    let (events, serials, replayed) = deliverable(track, waiting.held, true, ack);
+    let same = track.last.as_ref().map(|l| l.stream_id.clone()) == stream;
+    // Remembered only while a replay may still come; merged with a memory from the same floor
+    // (a drop while holding, then a timeout).
+    let old = track.late.take().filter(|(f, _)| *f == floor);
     if late {
-        track.late = Some((floor, serials));
+        // Serials of two streams cannot be told apart: a new stream keeps no memory.
+        if same {
+            let mut seen = old.map_or_else(Vec::new, |(_, seen)| seen);
+            seen.extend(serials);
+            track.late = Some((floor, seen));
+        }
+        return finish(name, outcome, waiting.downtime, events, 0);
     }
-    let reason = match outcome {
-        Outcome::Recovered => None,
-        Outcome::Failed(code) => Some(code.to_owned()),
+    // Forgotten now: the last position moves over what it delivered.
+    if let (Some((_, seen)), Some(last)) = (old, &mut track.last) {
+        if let Some(top) = seen.into_iter().max().filter(|top| *top > last.serial) {
+            *last = Position { serial: top, stream_id: last.stream_id.take(), message_id: None };
+        }
+    }
+    if !recovered {
+        // The server cannot replay: its stream goes on from the acknowledged position
+        // (after delivering what was held, below it too). Held events in another stream came
+        // after the acknowledgement: then they are the position.
+        if let Some(ack) = waiting.ack.filter(|a| track.last.as_ref().map_or(true, |l| same_stream(l, a))) {
+            advance(&mut track.last, Some(ack));
+        }
+    }
+    finish(name, outcome, waiting.downtime, events, replayed)
+}
+
+fn finish<P>(name: &str, outcome: Outcome<'_>, downtime_ms: Millis, events: Vec<Held<P>>, replayed: u32) -> Option<Resolution<P>> {
+    let (recovered, reason) = match outcome {
+        Outcome::Recovered => (true, None),
+        Outcome::Failed(code) => (false, Some(code.to_owned())),
     };
-    let replayed = if recovered { events.len() as u32 } else { 0 };
-    let resumed = Resumed { channel: name.to_owned(), recovered, downtime_ms: waiting.downtime, replayed, reason };
+    let replayed = if recovered { replayed } else { 0 };
+    let resumed = Resumed { channel: name.to_owned(), recovered, downtime_ms, replayed, reason };
     Some(Resolution { channel: name.to_owned(), events, resumed: Some(resumed) })
 }
 
-/// `held` (in serial order) without duplicates, the position advanced; with `remember`, the
-/// serials delivered too.
-pub(super) fn deliverable<P>(track: &mut Track<P>, held: Vec<Held<P>>, remember: bool) -> (Vec<Held<P>>, Vec<u64>) {
+/// `held` (in serial order) without what was delivered before; with `move_last` the last
+/// position advances over them (and over remembered ones). Also returns the serials
+/// delivered and how many of them are at or below `ack` (all of them without one).
+pub(super) fn deliverable<P>(track: &mut Track<P>, held: Vec<Held<P>>, move_last: bool, ack: Option<u64>) -> (Vec<Held<P>>, Vec<u64>, u32) {
     let mut serials = Vec::new();
+    let mut below_ack = 0u32;
     let mut events = Vec::with_capacity(held.len());
+    // The previous held position: `held` is in serial order, so a repeat follows its first.
+    let mut prev = None;
     for mut event in held {
         let Some(position) = event.position.take() else {
             events.push(event);
             continue;
         };
-        if is_duplicate(&track.last, &position) {
-            continue;
-        }
-        if remember {
+        let before = delivered_before(track, &position) || is_duplicate(&prev, &position);
+        prev = Some(position.clone());
+        if !before {
             serials.push(position.serial);
+            if !event.own {
+                below_ack += u32::from(ack.map_or(true, |a| position.serial <= a));
+                events.push(event);
+            }
         }
-        track.last = Some(position);
-        events.push(event);
+        if move_last {
+            let stream = track.last.as_ref().map(|l| l.stream_id.clone());
+            advance(&mut track.last, Some(position));
+            if track.last.as_ref().map(|l| l.stream_id.clone()) != stream {
+                // The memory counts in the old stream.
+                track.late = None;
+            }
+        }
     }
-    (events, serials)
+    (events, serials, below_ack)
 }

@@ -5,6 +5,8 @@
 // - on a private Sockudo with CONNECTION_RECOVERY_ENABLED=true and `connectionRecovery: true`:
 //   the events published while disconnected arrive after connect(), in order, exactly once,
 //   then `resumed` says `recovered: true` with the number replayed;
+// - with recovery, a whisper is never delivered back to its sender (live: `echo_messages=false`;
+//   from a replay after a resume: the client drops its own), the other page gets it once;
 // - on a private Sockudo without it: `reason: 'no_position'` (without recovery its protocol 2
 //   deliveries carry no serial, so there is nothing to resume from).
 // The private servers are published to through their signed HTTP API (the backend's trigger
@@ -106,6 +108,43 @@ test('connectionRecovery on Sockudo with recovery enabled: missed events arrive 
     assert.deepEqual(page.errors, []);
   } finally {
     await page.evaluate(() => window.echo?.destroy()).catch(() => {});
+    await server.stop();
+  }
+});
+
+test('connectionRecovery: the sender never gets its own whisper, live or from the replay after a resume; the other page gets it once', async () => {
+  const server = await startPrivateSockudo({ CONNECTION_RECOVERY_ENABLED: 'true' });
+  const a = await openPage(browser);
+  const b = await openPage(browser);
+  try {
+    for (const [page, token] of [[a, 'token-user-1'], [b, 'token-user-2']]) {
+      await page.evaluate(([t, port]) => {
+        window.echo = window.makeEcho({ wsPort: port, connectionRecovery: true, bearerToken: t });
+        window.echo.private('tenant.1.chat').listenForWhisper('typing', window.record('typing')).listen('.update', window.record('update')).resumed(window.record('resumed'));
+      }, [token, server.port]);
+      await waitForSubscribed(page, 'private-tenant.1.chat');
+    }
+    await publish(server.port, 'private-tenant.1.chat', 'update', { n: 1 });
+    await eventually(async () => (await logged(a, 'update')).length === 1 && (await logged(b, 'update')).length === 1, 'a position on both');
+    await a.evaluate(() => window.echo.private('tenant.1.chat').whisper('typing', { from: 'a', n: 1 }));
+    await eventually(async () => (await logged(b, 'typing')).length === 1, 'B gets the whisper');
+    await sleep(500);
+    assert.equal((await logged(a, 'typing')).length, 0, 'not echoed to the sender live');
+    // A reconnects and resumes from before its whisper: the replay holds the whisper and event 2.
+    await a.evaluate(() => window.echo.disconnect());
+    await publish(server.port, 'private-tenant.1.chat', 'update', { n: 2 });
+    await a.evaluate(() => window.echo.connect());
+    await eventually(async () => (await logged(a, 'resumed')).length === 1, 'A resumed');
+    const [[report]] = await logged(a, 'resumed');
+    assert.deepEqual({ recovered: report.recovered, replayed: report.replayed }, { recovered: true, replayed: 1 }, 'event 2 replayed, the own whisper not delivered');
+    await sleep(500);
+    assert.deepEqual((await logged(a, 'update')).map(([e]) => e.n), [1, 2]);
+    assert.equal((await logged(a, 'typing')).length, 0, 'the replay did not deliver the own whisper');
+    assert.deepEqual((await logged(b, 'typing')).map(([e]) => e), [{ from: 'a', n: 1 }], 'B got it once');
+    assert.deepEqual(a.errors, []);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    for (const page of [a, b]) await page.evaluate(() => window.echo?.destroy()).catch(() => {});
     await server.stop();
   }
 });

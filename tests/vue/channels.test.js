@@ -261,8 +261,8 @@ test('outside a component: subscribes at once and leaves when the effect scope s
 
 test('useEchoResumed: the callback gets each resumed report while mounted, and is removed on unmount', async () => {
   const reports = [];
-  const a = mountUsing(() => useEchoResumed('inventory', (event) => reports.push(['a', event]), 'public'));
-  const b = mountUsing(() => useEchoResumed('inventory', (event) => reports.push(['b', event]), 'public'));
+  const a = mountUsing(() => useEchoResumed('inventory', (event) => reports.push(['a', event]), [], 'public'));
+  const b = mountUsing(() => useEchoResumed('inventory', (event) => reports.push(['b', event]), [], 'public'));
   assert.deepEqual(echo.calls.channel, ['inventory'], 'one subscription for both');
   const channel = echo.channels.get('inventory');
   assert.equal(a.result.channel(), channel);

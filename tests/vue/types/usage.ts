@@ -62,6 +62,6 @@ const resumedOn = useEchoResumed('tenant.1.inventory', (r) => {
   if (!r.recovered) console.log(r.reason, r.downtimeMs, r.replayed);
 });
 resumedOn.leaveChannel();
-useEchoResumed(() => `orders.${orderId.value}`, () => {}, 'public', [orderId]).channel().listen('.x', () => {});
+useEchoResumed(() => `orders.${orderId.value}`, () => {}, [orderId], 'public').channel().listen('.x', () => {});
 // @ts-expect-error the visibility is one of the four
-useEchoResumed('x', () => {}, 'secret');
+useEchoResumed('x', () => {}, [], 'secret');
