@@ -35,6 +35,8 @@ export type SubscriptionState = 'waiting' | 'authorizing' | 'pending' | 'subscri
  * - `'overflow'`: more than 1000 live events arrived while waiting; they were delivered, in order.
  * - `'no_position'`: the channel had no stream position to resume from (Sockudo without
  *   `CONNECTION_RECOVERY_ENABLED=true` sends no serials, even on protocol 2).
+ * - `'mixed_streams'`: the channel's live events came in more than one stream (published
+ *   through several Sockudo nodes, each numbering its own): one position cannot cover them.
  */
 export type ResumeReason =
   | 'unsupported'
@@ -46,6 +48,7 @@ export type ResumeReason =
   | 'timeout'
   | 'overflow'
   | 'no_position'
+  | 'mixed_streams'
   | (string & {});
 
 /** What `channel.resumed(cb)` gets after a channel was subscribed again on a new connection. */

@@ -507,3 +507,39 @@ fn protocol_2_urls_ask_the_server_not_to_echo_own_whispers() {
     sim.connect();
     assert!(sim.urls[0].contains("echo_messages=false"), "{}", sim.urls[0]);
 }
+
+/// A protocol 2 delivery of `{n}` at `serial` in stream `stream`.
+fn event_in(sim: &mut Sim, channel: &str, stream: &str, serial: u64, n: u64) {
+    sim.server(json!({"event":"update","channel":channel,"data": json!({"n": n}).to_string(),"serial":serial,"stream_id":stream}));
+}
+
+#[test]
+fn live_events_from_two_streams_are_not_resumed_from_one_of_them() {
+    // Published through two Sockudo nodes: each stamps its own stream, and a resume from
+    // one would miss what the other buffered.
+    let mut sim = v2_with_news();
+    event_in(&mut sim, "news", "s2", 7, 4);
+    event_in(&mut sim, "news", "s1", 4, 5);
+    assert_eq!(delivered(&sim, "news"), vec![1, 2, 3, 4, 5], "every live event is delivered");
+    reconnect_v2(&mut sim, 9);
+    assert!(sim.sent_events("sockudo:resume").is_empty(), "no resume from one stream of two");
+    let reports = resumed(&sim);
+    assert_eq!(reports.len(), 1);
+    assert!(!reports[0].recovered);
+    assert_eq!(reports[0].reason.as_deref(), Some("mixed_streams"));
+    // The next connection starts clean: one stream again, resumed from.
+    event_v2(&mut sim, "news", 10);
+    reconnect_v2(&mut sim, 12);
+    assert_eq!(sim.sent_events("sockudo:resume").len(), 1, "resumed again once one stream is seen");
+}
+
+#[test]
+fn a_new_stream_from_its_first_serial_is_resumed_from() {
+    // A channel quiet past Sockudo's TTL gets a new stream that starts at serial 1.
+    let mut sim = v2_with_news();
+    event_in(&mut sim, "news", "s9", 1, 4);
+    reconnect_v2(&mut sim, 1);
+    let resumes = sim.sent_events("sockudo:resume");
+    assert_eq!(resumes.len(), 1);
+    assert_eq!(resumes[0]["data"]["channel_positions"]["news"]["stream_id"], json!("s9"));
+}

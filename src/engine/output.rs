@@ -139,7 +139,7 @@ pub struct Resumed {
     /// Events delivered from the server's replay (0 unless recovered).
     pub replayed: u32,
     /// Why not recovered (`None` when recovered): `unsupported`, `timeout`,
-    /// `recovery_disabled`, `no_position`, `overflow`, or the server's code as sent.
+    /// `recovery_disabled`, `no_position`, `mixed_streams`, `overflow`, or the server's code as sent.
     pub reason: Option<String>,
 }
 

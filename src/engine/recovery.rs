@@ -11,7 +11,9 @@
 //! order) rather than taken for duplicates: the serials delivered since the old position are
 //! remembered. When the connection goes while holding, the held events are delivered; if that
 //! moved the position past the gap the replay would have filled, the next resubscription does
-//! not resume (reported `no_position`, `recovered: false`). A failed resume delivers everything held, then goes on from the
+//! not resume (reported `no_position`, `recovered: false`). Neither does one whose live events
+//! came in more than one stream since its acknowledgement (`mixed_streams`: published through
+//! several Sockudo nodes, whose buffers and streams are their own). A failed resume delivers everything held, then goes on from the
 //! acknowledged position. `replayed` counts the replayed events delivered (those at or below
 //! the acknowledged position), not the held live ones after it.
 
@@ -138,6 +140,7 @@ impl<P: Payload> Recovery<P> {
         // delivered (the old position still drops duplicates).
         track.stale |= !self.v2;
         let previous = track.acked_on.replace(epoch);
+        let mixed = std::mem::take(&mut track.mixed);
         if previous.is_none() || previous == Some(epoch) {
             if self.v2 && track.last.is_none() {
                 track.last = ack;
@@ -148,6 +151,8 @@ impl<P: Payload> Recovery<P> {
             "unsupported"
         } else if self.refused {
             "recovery_disabled"
+        } else if mixed {
+            "mixed_streams"
         } else if let Some(last) = track.last.as_ref().filter(|_| !track.stale) {
             out.push(Output::Send(protocol::resume_frame(name, last)));
             let deadline = now.saturating_add(RESUME_TIMEOUT_MS);
@@ -210,8 +215,13 @@ impl<P: Payload> Recovery<P> {
         let position = event.position.take();
         if !late {
             if track.last.as_ref().map(|l| &l.stream_id) != position.as_ref().map(|p| &p.stream_id) {
-                // The memory counts in the old stream.
+                // The memory counts in the old stream; a resume from one stream would miss
+                // the other's events.
                 track.late = None;
+                // A new stream starts at serial 1 (Sockudo's buffer for a channel quiet past
+                // its TTL is dropped and begins again); a switch to a stream already under
+                // way is another node's.
+                track.mixed |= track.last.is_some() && serial > 1;
             }
             track.last = position;
         }

@@ -40,13 +40,18 @@ pub(super) struct Track<P> {
     pub(super) late: Option<(u64, Vec<u64>)>,
     /// Acknowledged on a protocol 7 connection since `last`: not a position to resume from.
     pub(super) stale: bool,
+    /// A live event came in another stream than `last`, past that stream's first serial,
+    /// since the channel was last acknowledged: its events come from more than one stream
+    /// (published through several Sockudo nodes, each with its own buffer), so no one
+    /// position covers them.
+    pub(super) mixed: bool,
     /// The client events this client sent (see `own`).
     pub(super) sent: Vec<Sent<P>>,
 }
 
 impl<P> Track<P> {
     pub(super) fn new() -> Self {
-        Track { last: None, acked_on: None, waiting: None, late: None, stale: false, sent: Vec::new() }
+        Track { last: None, acked_on: None, waiting: None, late: None, stale: false, mixed: false, sent: Vec::new() }
     }
 }
 
