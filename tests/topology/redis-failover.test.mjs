@@ -44,13 +44,16 @@ test('the master carrying Sockudo\'s pub/sub killed: failover, and delivery acro
   }
   assert.equal(pages.size, 2, 'a client on node 1 and one on node 2');
   let killed = null;
+  // The probe loop ends in `finally`, also when an assertion fails (else the test process,
+  // and with it the whole topology, would never exit).
+  let probing = true;
+  let prober = null;
   try {
     // Probes through node 3's API every 100 ms.
     const sent = [];
     let seq = 0;
-    let probing = true;
     const sdk = nodeSdk(3, 2000);
-    const prober = (async () => {
+    prober = (async () => {
       while (probing) {
         const s = ++seq;
         const at = Date.now();
@@ -95,6 +98,8 @@ test('the master carrying Sockudo\'s pub/sub killed: failover, and delivery acro
     }
     report('redisFailover', figures);
   } finally {
+    probing = false;
+    await prober;
     if (killed) {
       redisStart(killed); // rejoins as a replica
       await eventually(() => topo.redisPorts.every(clusterOk), 'cluster_state:ok on every node again', 30000).catch(() => {});
