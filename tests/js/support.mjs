@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests of the built package: the harness addresses, one
 // headless Chromium (playwright-core, Debian's binary), pages served by the test backend
 // (same origin as /broadcasting/auth), and the backend's test endpoints.
+import { appendFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const need = (name) => {
@@ -16,18 +17,61 @@ export const env = {
   // ECHO_TEST_CONNECTION_RECOVERY=1 (suite pkg-browser-p2): the pages give every Echo they build
   // (`makeEcho`, `echoOptions`) `connectionRecovery: true`, i.e. Sockudo's protocol 2.
   recovery: process.env.ECHO_TEST_CONNECTION_RECOVERY === '1',
+  // ECHO_TEST_SHARE_CONNECTION=1 (suite pkg-browser-shared): every Echo the pages build gets
+  // `shareConnection: true`, and every context the browser from `launch()` opens gets a leader
+  // tab first (pages/leader.html), so the test's own page is a follower (pages/share-follower.js).
+  share: process.env.ECHO_TEST_SHARE_CONNECTION === '1',
 };
 
-/** The query every test page takes: `key`, `port` (and `recovery=1` in the protocol-2 run). */
-export const pageQuery = (port = env.port) => `key=${env.key}&port=${port}${env.recovery ? '&recovery=1' : ''}`;
+/**
+ * The query every test page takes: `key`, `port` (and `recovery=1` in the protocol-2 run,
+ * `share=1` in the follower run).
+ */
+export const pageQuery = (port = env.port) =>
+  `key=${env.key}&port=${port}${env.recovery ? '&recovery=1' : ''}${env.share ? '&share=1' : ''}`;
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
 ];
 
-export function launch() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+export async function launch() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  if (env.share) withLeaderTabs(browser);
+  return browser;
+}
+
+/**
+ * Opens the leader tab of the follower run in `context` (pages/leader.html): it makes, for each
+ * Echo a follower page is about to build, a sharing Echo with the same options first.
+ */
+export async function openLeaderTab(context) {
+  const page = await context.newPage();
+  await page.goto(`${env.backend}/pages/leader.html?key=${env.key}&port=${env.port}`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
+  return page;
+}
+
+// The follower run's tally: each test page's Echo reports its settled sharing role
+// (pages/share-follower.js); appended to $ECHO_TEST_SHARE_TALLY (JSON lines) when the test file's
+// process exits, checked by tests/share/follower-tally.mjs.
+const shareTally = [];
+function withLeaderTabs(browser) {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    await context.exposeBinding('__shareReport', (_source, rec) => { shareTally.push(rec); });
+    await openLeaderTab(context);
+    return context;
+  };
+  if (process.env.ECHO_TEST_SHARE_TALLY && !withLeaderTabs.hooked) {
+    withLeaderTabs.hooked = true;
+    const file = process.argv[1] || 'unknown';
+    process.on('exit', () => {
+      const lines = shareTally.map((r) => JSON.stringify({ file, ...r })).join('\n');
+      if (lines) appendFileSync(process.env.ECHO_TEST_SHARE_TALLY, lines + '\n');
+    });
+  }
 }
 
 /** Opens a test page in a fresh context; collects page errors and console warnings. */
