@@ -59,6 +59,7 @@ pub mod encryption;
 pub mod engine;
 pub mod error;
 pub mod event_name;
+pub mod hub;
 pub(crate) mod fast_map;
 pub mod listeners;
 pub mod options;
