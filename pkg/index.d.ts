@@ -145,6 +145,19 @@ export interface EchoOptions {
    * Sockudo is tested with it.
    */
   connectionRecovery?: boolean;
+  /**
+   * echo-wasm (default false): share one WebSocket with the browser's other tabs (and other
+   * Echos of this page) whose sharing key is equal: the resolved socket URL(s) (key, hosts,
+   * ports, path, TLS), `authEndpoint`, `userAuthentication.endpoint`, `bearerToken`,
+   * `auth.headers` and `userAuthentication.headers` (hashed, never shown). One tab, elected
+   * with Web Locks, holds the socket; the others talk to it over `BroadcastChannel`. Every
+   * tab keeps the whole API and authorizes its own channels with its own credentials; the
+   * socket id, so `X-Socket-ID` and `toOthers()`, is shared by the tabs. Without Web Locks,
+   * BroadcastChannel or `crypto.subtle` (an insecure context), with `connectionRecovery`,
+   * or when this Echo names another user than its group (presence `user_id`, sign-in), the
+   * Echo connects on its own: see {@link Diagnosis.sharing}.
+   */
+  shareConnection?: boolean;
   /** echo-wasm: log protocol traffic to the console. */
   debug?: boolean;
   /**
@@ -226,6 +239,19 @@ export interface Diagnosis {
   listeners: number;
   notificationPermission: NotificationsPermission['permission'];
   desktopNotifications: boolean;
+  /**
+   * `shareConnection`: `enabled` is the option; `role` `'leader'` (this Echo hosts the
+   * shared socket), `'follower'` (it uses another's) or `'solo'` (its own socket: the option
+   * is off, or `reason` says why); `tabs` the Echos attached to the shared socket (1 when
+   * solo; 0 until the first attach is answered). Before the wasm is ready:
+   * `{enabled, role: 'solo', tabs: 1}`.
+   */
+  sharing: {
+    enabled: boolean;
+    role: 'leader' | 'follower' | 'solo';
+    tabs: number;
+    reason?: string;
+  };
 }
 
 /** The error object channel `error()` callbacks and `connector.onError()` receive. */

@@ -228,6 +228,7 @@ export function snapshot(q) {
     listeners: q.listeners,
     notificationPermission: pagePermission(),
     desktopNotifications: Boolean(desktop) && readSafely(desktop, 'enabled') !== false,
+    sharing: { enabled: readSafely(q.options, 'shareConnection') === true, role: 'solo', tabs: 1 },
   };
 }
 

@@ -15,6 +15,9 @@
 //!   (`engine/recovery.rs`: the `resumed` report, Sockudo protocol 2 positions, resume, hold
 //!   buffer, duplicates). `engine/router.rs` is the one
 //!   inbound-frame router; `engine/output.rs` the boundary types the parts share.
+//! - [`hub`]: **the connection hub** of `shareConnection`: one real socket multiplexed for
+//!   several tabs' engines (`hub/table.rs` channels held by tabs, `hub/user.rs` the socket's
+//!   user and sign-in, `hub/roster.rs` presence for late tabs, `hub/route.rs` reading frames).
 //! - [`reconnect`]: **the reconnect policy** (backoff with full jitter, close-code classes).
 //! - [`connection`]: connection states and Echo's status mapping.
 //! - [`channels`]: channel kinds, name validation, the subscription-state enum.
@@ -35,7 +38,9 @@
 //! calls JS listeners (`web/desktop.rs` the desktop hook), `web/diagnostics.rs` keeps the
 //! error history. `web/socket.rs` owns the WebSocket, `web/auth.rs` is **the auth request**
 //! (`/broadcasting/auth`; `web/auth_reply.rs` reads the answers), `web/browser.rs` turns
-//! page signals into inputs, `web/notify.rs` shows desktop notifications
+//! page signals into inputs, `web/share.rs` is `shareConnection`'s participant (election,
+//! the engine's socket as a link to the hub; the protocol between tabs; `web/share_hub.rs`
+//! the leader's hub host, `web/share_js.rs` Web Locks and BroadcastChannel), `web/notify.rs` shows desktop notifications
 //! (`web/notify_spec.rs` says what they show), `web/boundary.rs` is serde at the JS
 //! boundary (values in read with our own deserializer, `web/js_de.rs`; values out with
 //! serde-wasm-bindgen; `web/lenient.rs` the field types). Leaves: `web/input.rs` (inputs and the sink socket and page
@@ -59,6 +64,7 @@ pub mod encryption;
 pub mod engine;
 pub mod error;
 pub mod event_name;
+pub mod hub;
 pub(crate) mod fast_map;
 pub mod listeners;
 pub mod options;

@@ -37,6 +37,23 @@ struct Diagnosis {
     listeners: u32,
     notification_permission: &'static str,
     desktop_notifications: bool,
+    sharing: SharingEntry,
+}
+
+/// `shareConnection` (`sharing`): `{enabled, role, tabs, reason?}`.
+#[derive(Serialize)]
+struct SharingEntry {
+    enabled: bool,
+    role: &'static str,
+    tabs: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+impl SharingEntry {
+    fn off() -> Self {
+        SharingEntry { enabled: false, role: "solo", tabs: 1, reason: None }
+    }
 }
 
 /// One recorded error (`lastErrors[i]`).
@@ -124,6 +141,10 @@ pub fn diagnose(client: Rc<Client>) -> wasm_bindgen::JsValue {
             listeners,
             notification_permission: permission,
             desktop_notifications,
+            sharing: {
+                let (enabled, view) = runtime.share.view();
+                SharingEntry { enabled, role: view.role, tabs: view.tabs, reason: view.reason }
+            },
         }
     };
     // The client is released first too: a throw out of `write` would leak what is still held.
@@ -149,5 +170,6 @@ pub fn destroyed() -> wasm_bindgen::JsValue {
         listeners: 0,
         notification_permission: notify::permission(),
         desktop_notifications: false,
+        sharing: SharingEntry::off(),
     })
 }

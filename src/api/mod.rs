@@ -94,6 +94,9 @@ impl Echo {
             let interceptor = interceptor::register(&client).map(|i| Box::new(i) as Box<dyn std::any::Any>);
             *client.interceptor.borrow_mut() = interceptor;
         }
+        if config.share_connection {
+            client.start_sharing();
+        }
         let echo = Echo { client: RefCell::new(Some(client)), options };
         echo.connect()?;
         Ok(echo)

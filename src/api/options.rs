@@ -30,6 +30,8 @@ pub struct EchoConfig {
     pub desktop: DesktopConfig,
     /// Log protocol traffic.
     pub debug: bool,
+    /// `shareConnection`: share one socket with the browser's other tabs.
+    pub share_connection: bool,
 }
 
 pub use super::option_fields::OptionError;
@@ -57,6 +59,7 @@ pub struct EchoOptions {
     reconnect: Lenient<Section<ReconnectOptions>>,
     max_channel_name_length: Lenient<Number>,
     connection_recovery: Lenient<bool>,
+    share_connection: Lenient<bool>,
     auth_endpoint: Lenient<String>,
     auth: Lenient<Section<AuthOptions>>,
     user_authentication: Lenient<Section<UserAuthOptions>>,
@@ -249,5 +252,6 @@ pub fn read(options: &JsValue, page_is_https: bool) -> Result<EchoConfig, Option
         namespace,
         without_interceptors: flag(o.without_interceptors, "withoutInterceptors")?.unwrap_or(false),
         debug: flag(o.debug, "debug")?.unwrap_or(false),
+        share_connection: flag(o.share_connection, "shareConnection")?.unwrap_or(false),
     })
 }

@@ -28,6 +28,7 @@ use super::diagnostics::{print_warning, Diagnostics};
 use super::handles::ChannelHandles;
 use super::input::{Input, InputSink};
 use super::notify::{Desktop, DesktopConfig};
+use super::share::Sharing;
 use super::socket::Socket;
 use crate::connection::ConnectionStatus;
 use crate::engine::{Engine, SocketHandle};
@@ -48,6 +49,8 @@ pub struct Runtime {
     pub(super) last_status: ConnectionStatus,
     /// Log protocol traffic to the console.
     pub debug: bool,
+    /// `shareConnection`: this Echo's part in the group, when on.
+    pub share: Sharing,
 }
 
 /// State shared by the Echo facade, its channels and every browser callback.
@@ -119,6 +122,7 @@ impl Client {
                 auth: Rc::new(auth),
                 last_status: ConnectionStatus::Disconnected,
                 debug,
+                share: Sharing::Off,
             }),
             listeners: RefCell::new(Registry::new()),
             diagnostics: RefCell::new(Diagnostics::default()),
@@ -137,6 +141,17 @@ impl Client {
         let browser = BrowserEvents::attach(client.me.clone());
         client.runtime.borrow_mut().browser = Some(browser);
         client
+    }
+
+    /// `shareConnection: true`: joins the group of this Echo's sharing key (before the first
+    /// connect, so the first socket is already a link).
+    pub fn start_sharing(&self) {
+        let sharing = {
+            let runtime = self.runtime.borrow();
+            let sink: Weak<dyn InputSink> = self.me.clone();
+            Sharing::start(runtime.engine.options(), &runtime.auth, sink)
+        };
+        self.runtime.borrow_mut().share = sharing;
     }
 
     /// Runs a command on the engine, then the loop. Safe to call from inside a listener.
@@ -190,8 +205,12 @@ impl Client {
         let mut runtime = self.runtime.borrow_mut();
         let timer = runtime.timer.take();
         let browser = runtime.browser.take();
+        let share = std::mem::take(&mut runtime.share);
         drop(runtime);
-        drop((timer, browser));
+        if let Sharing::On(participant) = &share {
+            participant.stop();
+        }
+        drop((timer, browser, share));
         // Shown notifications lose their click handlers: no app code after destroy().
         let shown = self.desktop.borrow_mut().take_shown();
         drop(shown);

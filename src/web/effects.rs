@@ -33,13 +33,23 @@ impl Client {
                 if self.runtime.borrow().debug {
                     js::debug("echo-wasm ->", &JsValue::from_str(&text));
                 }
-                let ws = self.runtime.borrow().socket.as_ref().map(|(_, socket)| socket.web_socket());
+                let (ws, link) = {
+                    let runtime = self.runtime.borrow();
+                    (runtime.socket.as_ref().map(|(_, socket)| socket.web_socket()), runtime.share.linking())
+                };
                 if let Some(ws) = ws {
                     // A failure needs no handling: the close event follows.
                     let _ = ws.send_with_str(&text);
+                } else if let Some(link) = link {
+                    link.send(&text);
                 }
             }
             Output::OpenSocket { socket, url } => {
+                let link = self.runtime.borrow().share.linking();
+                if let Some(link) = link {
+                    // `shareConnection`: the socket is a link to the hub.
+                    return link.link(socket, &url);
+                }
                 let opened = Socket::open(&url, socket, self.me.clone());
                 match opened {
                     Ok(ws) => {
@@ -54,8 +64,11 @@ impl Client {
                     let mut runtime = self.runtime.borrow_mut();
                     if runtime.socket.as_ref().is_some_and(|(h, _)| *h == socket) { runtime.socket.take() } else { None }
                 };
-                if let Some((_, ws)) = closing {
-                    ws.close(code, reason);
+                let link = self.runtime.borrow().share.linking();
+                match (closing, link) {
+                    (Some((_, ws)), _) => ws.close(code, reason),
+                    (None, Some(link)) => link.unlink(socket),
+                    (None, None) => {}
                 }
             }
             Output::Authorize { request, socket_id, channel } => {

@@ -20,6 +20,9 @@
 //! - [`js`]: small JS helpers (`set`, the console).
 //! - [`thrown`]: describing what app code threw, without trusting it.
 //! - [`socket`]: the WebSocket and its owned handlers.
+//! - [`share`]: `shareConnection`: this Echo's part in the group (locks, its link to the hub;
+//!   the protocol between tabs is written down there); [`share_hub`]: the leader's hub host;
+//!   [`share_js`]: Web Locks, BroadcastChannel and `crypto.subtle`, bound by hand.
 //! - [`auth`]: **the auth request** (`/broadcasting/auth`, custom authorizers).
 //! - [`auth_reply`]: what the backend's auth answers mean (their JSON shapes, classified).
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
@@ -53,5 +56,8 @@ pub mod lenient;
 pub mod notify;
 pub mod notify_spec;
 pub mod payload;
+pub mod share;
+pub mod share_hub;
+pub mod share_js;
 pub mod socket;
 pub mod thrown;

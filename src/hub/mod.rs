@@ -1,0 +1,341 @@
+//! The hub (sans-IO): one real socket shared by several tabs' engines (`shareConnection`,
+//! issue #14). Every tab keeps its whole engine; only its socket is virtual: a link to this
+//! hub, which multiplexes the tabs' frames onto the one socket and hands each tab the
+//! frames meant for it.
+//!
+//! Inputs carry the time ([`Millis`]); outputs ([`HubOutput`]) are drained with
+//! [`Hub::poll_output`], and [`Hub::poll_timeout`] says when to call [`Hub::handle_timeout`].
+//! The rules: the socket is open while a tab is attached; the cached
+//! `pusher:connection_established` is each tab's handshake; a channel is subscribed once and
+//! held by a reference count of tabs (a late holder gets `subscription_succeeded` at once,
+//! for presence rebuilt from the roster kept in [`roster`]); client events are also given to
+//! the other holders; the hub answers pings itself and keeps the socket alive with the
+//! engine's own activity and pong timeouts; one user per socket (another user: `Solo`).
+//! Parts: [`table`] the channels, [`user`] the user and sign-in, [`route`] reading frames,
+//! [`output`] the outputs.
+
+pub mod output;
+pub mod roster;
+pub mod route;
+pub mod table;
+pub mod user;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::marker::PhantomData;
+
+pub use output::HubOutput;
+use roster::Roster;
+use route::{Route, TabFrame};
+use table::{Subscribe, Table};
+use user::{Signin, User};
+
+use crate::options::Options;
+use crate::payload::Payload;
+use crate::protocol::{self, InboundFrame};
+use crate::time::Millis;
+
+#[derive(Debug, PartialEq, Eq)]
+enum Server {
+    Closed,
+    Connecting,
+    Open,
+    /// The handshake arrived: its frame, verbatim, for every tab.
+    Established(String),
+}
+
+/// The hub: tabs of type `T` (the edge's tab ids), payloads of type `P`.
+#[derive(Debug)]
+pub struct Hub<P, T> {
+    activity_cap_ms: Millis,
+    pong_timeout_ms: Millis,
+    server: Server,
+    /// Attached tabs, and whether their link is open (they got the handshake).
+    tabs: BTreeMap<T, bool>,
+    table: Table<T>,
+    user: User<T>,
+    activity_ms: Millis,
+    last_inbound: Millis,
+    ping_sent: Option<Millis>,
+    out: VecDeque<HubOutput<T>>,
+    _payload: PhantomData<P>,
+}
+
+impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
+    /// A hub whose keep-alive follows the leader's options (`activityTimeout` caps the
+    /// server's `activity_timeout`; `pongTimeout`).
+    pub fn new(options: &Options) -> Self {
+        Hub {
+            activity_cap_ms: options.activity_timeout_ms,
+            pong_timeout_ms: options.pong_timeout_ms,
+            server: Server::Closed,
+            tabs: BTreeMap::new(),
+            table: Table::default(),
+            user: User::default(),
+            activity_ms: options.activity_timeout_ms,
+            last_inbound: 0,
+            ping_sent: None,
+            out: VecDeque::new(),
+            _payload: PhantomData,
+        }
+    }
+
+    /// The next output, if any.
+    pub fn poll_output(&mut self) -> Option<HubOutput<T>> {
+        self.out.pop_front()
+    }
+
+    /// The number of attached tabs.
+    pub fn tab_count(&self) -> usize {
+        self.tabs.len()
+    }
+
+    /// True when `tab` is attached.
+    pub fn is_attached(&self, tab: &T) -> bool {
+        self.tabs.contains_key(tab)
+    }
+
+    /// The number of channels held (by any tab).
+    pub fn channel_count(&self) -> usize {
+        self.table.len()
+    }
+
+    /// When [`Hub::handle_timeout`] is due: the pong deadline after a ping, else the end of
+    /// the activity period; `None` before the handshake.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        if !matches!(self.server, Server::Established(_)) {
+            return None;
+        }
+        Some(match self.ping_sent {
+            Some(sent) => sent.saturating_add(self.pong_timeout_ms),
+            None => self.last_inbound.saturating_add(self.activity_ms),
+        })
+    }
+
+    /// A tab attaches (its engine opened a socket at `url`). The first one opens the real
+    /// socket; after the handshake a tab's link opens at once. Attaching twice does nothing.
+    pub fn attach(&mut self, _now: Millis, tab: T, url: &str) {
+        if self.tabs.contains_key(&tab) {
+            return;
+        }
+        self.tabs.insert(tab.clone(), false);
+        match &self.server {
+            Server::Closed => {
+                self.server = Server::Connecting;
+                self.out.push_back(HubOutput::OpenServer(url.to_owned()));
+            }
+            Server::Established(frame) => {
+                let frame = frame.clone();
+                self.open_tab(tab, frame);
+            }
+            Server::Connecting | Server::Open => {}
+        }
+    }
+
+    fn open_tab(&mut self, tab: T, handshake: String) {
+        self.tabs.insert(tab.clone(), true);
+        self.out.push_back(HubOutput::OpenTab(tab.clone()));
+        self.out.push_back(HubOutput::ToTabs(vec![tab], handshake));
+    }
+
+    /// A tab leaves (its engine closed its socket, or the tab is gone): it releases what it
+    /// held; the last tab's leaving closes the real socket with 1000.
+    pub fn detach(&mut self, tab: &T) {
+        if self.tabs.remove(tab).is_none() {
+            return;
+        }
+        self.release(tab);
+        if self.tabs.is_empty() && self.server != Server::Closed {
+            self.out.push_back(HubOutput::CloseServer(1000, "no tab left".into()));
+            self.reset();
+        }
+    }
+
+    fn release(&mut self, tab: &T) {
+        let established = matches!(self.server, Server::Established(_));
+        for channel in self.table.release(tab) {
+            if established {
+                self.out.push_back(HubOutput::SendServer(protocol::unsubscribe_frame(&channel)));
+            }
+        }
+        self.user.release(tab);
+    }
+
+    fn reset(&mut self) {
+        self.server = Server::Closed;
+        self.table.clear();
+        self.user = User::default();
+        self.ping_sent = None;
+    }
+
+    fn solo(&mut self, tab: &T, reason: &str) {
+        self.tabs.remove(tab);
+        self.release(tab);
+        self.out.push_back(HubOutput::Solo(tab.clone(), reason.to_owned()));
+        if self.tabs.is_empty() && self.server != Server::Closed {
+            self.out.push_back(HubOutput::CloseServer(1000, "no tab left".into()));
+            self.reset();
+        }
+    }
+
+    fn to_tab(&mut self, tab: &T, text: String) {
+        self.out.push_back(HubOutput::ToTabs(vec![tab.clone()], text));
+    }
+
+    fn to_tabs(&mut self, tabs: Vec<T>, text: &str) {
+        let open: Vec<T> = tabs.into_iter().filter(|t| self.tabs.get(t) == Some(&true)).collect();
+        if !open.is_empty() {
+            self.out.push_back(HubOutput::ToTabs(open, text.to_owned()));
+        }
+    }
+
+    /// A text frame from an attached, open tab. Frames that cannot be read are dropped.
+    pub fn tab_frame(&mut self, _now: Millis, tab: &T, text: &str) {
+        if self.tabs.get(tab) != Some(&true) || !matches!(self.server, Server::Established(_)) {
+            return;
+        }
+        let Some(frame) = route::tab_frame::<P>(text) else { return };
+        match frame {
+            TabFrame::Subscribe { channel, user } => {
+                if user.is_some_and(|id| !self.user.admits(&id)) {
+                    return self.solo(tab, "presence channel_data names another user than this socket's");
+                }
+                match self.table.subscribe(tab, &channel) {
+                    Subscribe::Forward => self.out.push_back(HubOutput::SendServer(text.to_owned())),
+                    Subscribe::Wait => {}
+                    Subscribe::Reply(reply) => self.to_tab(tab, reply),
+                }
+            }
+            TabFrame::Unsubscribe(channel) => {
+                if self.table.unsubscribe(tab, &channel) {
+                    self.out.push_back(HubOutput::SendServer(text.to_owned()));
+                }
+            }
+            TabFrame::Ping => self.to_tab(tab, protocol::pong_frame()),
+            TabFrame::Pong => {}
+            TabFrame::Signin(user) => {
+                if user.is_some_and(|id| !self.user.admits(&id)) {
+                    return self.solo(tab, "sign-in user_data names another user than this socket's");
+                }
+                match self.user.signin(tab) {
+                    Signin::Forward => self.out.push_back(HubOutput::SendServer(text.to_owned())),
+                    Signin::Wait => {}
+                    Signin::Reply(reply) => self.to_tab(tab, reply),
+                }
+            }
+            TabFrame::Client(frame) => self.client_event(tab, text, &frame),
+            TabFrame::Other => self.out.push_back(HubOutput::SendServer(text.to_owned())),
+        }
+    }
+
+    /// A client event: to the server, and to the other tabs holding the channel as the
+    /// server would give it to other sockets (with `user_id` on presence channels).
+    fn client_event(&mut self, tab: &T, text: &str, frame: &InboundFrame<P>) {
+        let Some(channel) = frame.channel.as_deref() else { return };
+        if !self.table.holds(tab, channel) {
+            return;
+        }
+        self.out.push_back(HubOutput::SendServer(text.to_owned()));
+        let others: Vec<T> = self.table.holders(channel).into_iter().filter(|t| t != tab).collect();
+        if others.is_empty() {
+            return;
+        }
+        let copy = match self.user.id() {
+            Some(user) if channel.starts_with("presence-") => route::presence_copy(frame, channel, user),
+            _ => None,
+        };
+        let copy = copy.unwrap_or_else(|| text.to_owned());
+        self.to_tabs(others, &copy);
+    }
+
+    /// The real socket opened.
+    pub fn server_open(&mut self, now: Millis) {
+        if self.server == Server::Connecting {
+            self.server = Server::Open;
+            self.last_inbound = now;
+        }
+    }
+
+    /// A text frame from the server: routed to the tabs it concerns.
+    pub fn server_frame(&mut self, now: Millis, text: &str) {
+        if self.server == Server::Closed || self.server == Server::Connecting {
+            return;
+        }
+        self.last_inbound = now;
+        self.ping_sent = None;
+        let Some((route, data)) = route::server_frame::<P>(text) else { return };
+        match route {
+            Route::Established(seconds) => {
+                self.activity_ms = seconds.map_or(self.activity_cap_ms, |s| ((s * 1000.0) as Millis).min(self.activity_cap_ms));
+                self.server = Server::Established(text.to_owned());
+                let waiting: Vec<T> = self.tabs.iter().filter(|(_, open)| !**open).map(|(t, _)| t.clone()).collect();
+                for tab in waiting {
+                    self.open_tab(tab, text.to_owned());
+                }
+            }
+            Route::Ping => self.out.push_back(HubOutput::SendServer(protocol::pong_frame())),
+            Route::Drop => {}
+            Route::Succeeded(channel) => {
+                let roster = channel.starts_with("presence-").then(|| Roster::from_succeeded(&data));
+                let holders = self.table.succeeded(&channel, text, roster);
+                self.to_tabs(holders, text);
+            }
+            Route::Failed(channel) => {
+                let holders = self.table.failed(&channel);
+                self.to_tabs(holders, text);
+            }
+            Route::MemberAdded(channel, id, info) => {
+                if let Some(roster) = self.table.roster_mut(&channel) {
+                    roster.add(id, info);
+                }
+                self.to_tabs(self.table.holders(&channel), text);
+            }
+            Route::MemberRemoved(channel, id) => {
+                if let Some(roster) = self.table.roster_mut(&channel) {
+                    roster.remove(&id);
+                }
+                self.to_tabs(self.table.holders(&channel), text);
+            }
+            Route::Channel(channel) => self.to_tabs(self.table.holders(&channel), text),
+            Route::SignedIn => {
+                let waiting = self.user.succeeded(text);
+                self.to_tabs(waiting, text);
+            }
+            Route::User => self.to_tabs(self.user.signed(), text),
+            Route::All(error) => {
+                if error {
+                    self.user.error();
+                }
+                let all: Vec<T> = self.tabs.keys().cloned().collect();
+                self.to_tabs(all, text);
+            }
+        }
+    }
+
+    /// The real socket closed: every tab's link closes with the server's code (each engine
+    /// applies its own close-code policy) and the hub forgets channels, roster and sign-in.
+    pub fn server_close(&mut self, code: u16, reason: &str) {
+        if self.server == Server::Closed {
+            return;
+        }
+        for tab in std::mem::take(&mut self.tabs).into_keys() {
+            self.out.push_back(HubOutput::CloseTab(tab, code, reason.to_owned()));
+        }
+        self.reset();
+    }
+
+    /// The timer: after the activity period a ping; after the pong timeout with nothing
+    /// received, the real socket is closed (4201, reconnect at once) and so is every link.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        let Some(due) = self.poll_timeout() else { return };
+        if now < due {
+            return;
+        }
+        if self.ping_sent.is_some() {
+            self.out.push_back(HubOutput::CloseServer(4201, "pong timeout".into()));
+            self.server_close(4201, "pong timeout");
+        } else {
+            self.ping_sent = Some(now);
+            self.out.push_back(HubOutput::SendServer(protocol::ping_frame()));
+        }
+    }
+}

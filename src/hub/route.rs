@@ -1,0 +1,135 @@
+//! Reading frames for the hub: what a tab's frame asks ([`TabFrame`]) and where a server
+//! frame goes ([`Route`]). A leaf: frames in, plain values out; nothing here can panic on
+//! what a tab or the server sends (an unreadable frame is `None`).
+
+use crate::payload::Payload;
+use crate::protocol::{self, InboundFrame};
+
+/// What a tab's frame asks of the hub.
+pub enum TabFrame<P> {
+    /// `pusher:subscribe`, with the presence user it names.
+    Subscribe {
+        /// The channel.
+        channel: String,
+        /// The presence `channel_data.user_id`.
+        user: Option<String>,
+    },
+    /// `pusher:unsubscribe`.
+    Unsubscribe(String),
+    /// `pusher:ping` (the hub answers) or `pusher:pong` (dropped).
+    Ping,
+    /// `pusher:pong`.
+    Pong,
+    /// `pusher:signin`, with the user it names.
+    Signin(Option<String>),
+    /// A client event on a channel (the frame, to copy for the other holders).
+    Client(InboundFrame<P>),
+    /// Anything else: forwarded verbatim.
+    Other,
+}
+
+/// Where a server frame goes.
+pub enum Route {
+    /// The handshake, with the server's `activity_timeout` in seconds.
+    Established(Option<f64>),
+    /// The server's ping (the hub answers).
+    Ping,
+    /// Nothing to do (a pong).
+    Drop,
+    /// A channel's subscription succeeded (presence: the roster is read from `data`).
+    Succeeded(String),
+    /// A channel's subscription failed.
+    Failed(String),
+    /// A presence member arrived: channel, id, info as JSON.
+    MemberAdded(String, String, String),
+    /// A presence member left: channel, id.
+    MemberRemoved(String, String),
+    /// Any other frame of a channel (members without an id included).
+    Channel(String),
+    /// `pusher:signin_success`.
+    SignedIn,
+    /// User frames (server-to-user, watchlist): the tabs that signed in.
+    User,
+    /// No channel: every tab (`true` for `pusher:error`).
+    All(bool),
+}
+
+/// A JSON-string field holding JSON (`channel_data`, `user_data`), read for its user id.
+fn user_id_in<P: Payload>(data: &P, field: &str, id: &str) -> Option<String> {
+    let value = data.get(field)?;
+    let inner = if value.is_string() { value.parse_string()? } else { value };
+    inner.get(id)?.as_id()
+}
+
+/// A tab's frame; `None` when it cannot be read (it is dropped).
+pub fn tab_frame<P: Payload>(text: &str) -> Option<TabFrame<P>> {
+    let frame = protocol::decode_text::<P>(text).ok()?;
+    let channel = || frame.data.get("channel").and_then(|c| c.as_text());
+    Some(match frame.event.as_str() {
+        "pusher:subscribe" => {
+            let channel = channel()?;
+            let user = if channel.starts_with("presence-") { user_id_in(&frame.data, "channel_data", "user_id") } else { None };
+            TabFrame::Subscribe { channel, user }
+        }
+        "pusher:unsubscribe" => TabFrame::Unsubscribe(channel()?),
+        "pusher:ping" => TabFrame::Ping,
+        "pusher:pong" => TabFrame::Pong,
+        "pusher:signin" => TabFrame::Signin(user_id_in(&frame.data, "user_data", "id")),
+        event if event.starts_with("client-") && frame.channel.is_some() => TabFrame::Client(frame),
+        _ => TabFrame::Other,
+    })
+}
+
+/// A server event name with Sockudo's protocol 2 prefixes read as protocol 7's.
+fn normal(event: &str) -> String {
+    if let Some(rest) = event.strip_prefix("sockudo_internal:") {
+        return format!("pusher_internal:{rest}");
+    }
+    match event.strip_prefix("sockudo:") {
+        Some(rest) => format!("pusher:{rest}"),
+        None => event.to_owned(),
+    }
+}
+
+/// A server frame's route, and its data for roster building; `None` when unreadable.
+pub fn server_frame<P: Payload>(text: &str) -> Option<(Route, P)> {
+    let frame = protocol::decode_text::<P>(text).ok()?;
+    let event = normal(&frame.event);
+    let data = frame.data;
+    let id = |data: &P| data.get("user_id").and_then(|i| i.as_id());
+    let route = match (event.as_str(), frame.channel) {
+        ("pusher:connection_established", _) => Route::Established(data.get("activity_timeout").and_then(|t| t.as_number()).filter(|t| *t > 0.0)),
+        ("pusher:ping", _) => Route::Ping,
+        ("pusher:pong", _) => Route::Drop,
+        ("pusher_internal:subscription_succeeded", Some(channel)) => Route::Succeeded(channel),
+        ("pusher:subscription_error" | "pusher:error", Some(channel)) => Route::Failed(channel),
+        ("pusher_internal:member_added", Some(channel)) => match id(&data) {
+            Some(user) => {
+                let info = data.get("user_info").and_then(|i| i.to_json()).unwrap_or_else(|| "null".into());
+                Route::MemberAdded(channel, user, info)
+            }
+            None => Route::Channel(channel),
+        },
+        ("pusher_internal:member_removed", Some(channel)) => match id(&data) {
+            Some(user) => Route::MemberRemoved(channel, user),
+            None => Route::Channel(channel),
+        },
+        ("pusher:signin_success", _) => Route::SignedIn,
+        ("pusher_internal:watchlist_events" | "online" | "offline", None) => Route::User,
+        (_, Some(channel)) if channel.starts_with("#server-to-user-") => Route::User,
+        (_, Some(channel)) => Route::Channel(channel),
+        (event, None) => Route::All(event == "pusher:error"),
+    };
+    Some((route, data))
+}
+
+/// The copy of a presence client event other tabs get: with the sender's `user_id`, as the
+/// server adds it for other sockets. `None` when its data cannot be written back.
+pub fn presence_copy<P: Payload>(frame: &InboundFrame<P>, channel: &str, user: &str) -> Option<String> {
+    let mut copy = protocol::client_event_frame(channel, &frame.event, &frame.data.to_json()?);
+    copy.pop();
+    copy.push_str(",\"user_id\":");
+    protocol::push_json_string(&mut copy, user);
+    copy.push('}');
+    Some(copy)
+}

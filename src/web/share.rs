@@ -1,0 +1,398 @@
+//! `shareConnection: true`: one WebSocket per browser for the Echos of one sharing key
+//! (issue #14). Each Echo is a *participant*: its engine runs unchanged, but the socket it
+//! opens is a *link* to the hub (`web/share_hub.rs`, the core's `hub/`) hosted by the
+//! leader tab, which owns the one real socket.
+//!
+//! # The protocol between tabs
+//!
+//! - **The sharing key** is the SHA-256 (hex) of the resolved socket URL of every host (key,
+//!   hosts, ports, path, TLS), the auth and user-auth endpoints, `bearerToken`, and
+//!   `auth.headers` and `userAuthentication.headers` (sorted) ([`sharing_text`]); functions
+//!   (`authorizer`, `headersProvider`) are not part of it: each tab uses its own.
+//! - **Locks** (Web Locks): every participant has a random id and holds
+//!   `echo-wasm:share:<key>:tab:<id>` for its life (the hub requests it to learn when the
+//!   tab is gone: closed, crashed or destroyed), and queues for `echo-wasm:share:<key>:leader`.
+//!   The holder of the leader lock hosts the hub until it is destroyed (hand-off) or its
+//!   page goes away.
+//! - **Messages** go over the `BroadcastChannel` `echo-wasm:share:<key>` as plain objects
+//!   with a type `t`. From a participant: `{t:'attach', tab, url}` (its engine opened a
+//!   socket; sent once its tab lock is held, and again whenever a hub announces itself while
+//!   the link is not open), `{t:'frame', tab, text}` (a frame its engine sends),
+//!   `{t:'detach', tab}` (its engine closed the socket, `disconnect()`, `destroy()`,
+//!   `pagehide`). From the hub (each with `hub`, the hub's id): `{t:'hub'}` (announce, on
+//!   start), `{t:'open', to}` (the link is open; the handshake follows), `{t:'to', to:[ids],
+//!   text}` (one frame for these tabs), `{t:'close', to, code, reason}` (the link closed: the
+//!   server's close code, so each engine applies its own policy), `{t:'solo', to, reason}`
+//!   (another user: leave the group), `{t:'tabs', n}` (the number of attached tabs, on each
+//!   change), `{t:'bye'}` (the hub stops).
+//! - **Hub changes**: a link open to a hub that says `bye`, or when another hub announces
+//!   itself, is closed with 4200 (reconnect at once): the engine reconnects with its normal
+//!   policy, the link attaches to the new hub and the engine resubscribes (authorizing its own
+//!   channels). The leader's own engine links to its hub through the same channel (a second
+//!   `BroadcastChannel` object in the page): asynchronous, never re-entrant.
+//! - **Solo**: on `solo` (this Echo names another user than the group's) the participant
+//!   leaves the group for its life: its link closes with 4200 and the engine connects directly.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo_events::EventListener;
+use wasm_bindgen::JsValue;
+
+use super::auth::AuthConfig;
+use super::input::{Input, InputSink};
+use super::share_hub::HubHost;
+use super::share_js::{self, Channel, HeldLock};
+use crate::engine::SocketHandle;
+use crate::options::Options;
+
+/// The text the sharing key hashes (it holds the bearer token: never shown, only hashed).
+pub fn sharing_text(options: &Options, auth: &AuthConfig) -> String {
+    let tls = options.use_tls();
+    let mut parts: Vec<String> = (0..options.host_count().max(1)).map(|i| options.url(tls, i)).collect();
+    parts.push(auth.endpoint.clone());
+    parts.push(auth.user_endpoint.clone());
+    parts.push(auth.bearer_token.clone().unwrap_or_default());
+    for headers in [&auth.headers, &auth.user_headers] {
+        let mut sorted = headers.clone();
+        sorted.sort();
+        parts.push(sorted.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join("\n"));
+    }
+    parts.join("\n\u{1}\n")
+}
+
+/// One link: the engine's socket, virtual.
+struct Link {
+    handle: SocketHandle,
+    url: String,
+    /// The hub it is open to; `None` while the attach waits for an answer.
+    hub: Option<String>,
+}
+
+struct State {
+    solo: Option<String>,
+    key: Option<String>,
+    channel: Option<Channel>,
+    tab_lock: Option<HeldLock>,
+    tab_locked: bool,
+    leader_lock: Option<HeldLock>,
+    hub: Option<Rc<HubHost>>,
+    link: Option<Link>,
+    tabs: u32,
+    _pagehide: Option<EventListener>,
+}
+
+/// One Echo's part in the sharing.
+pub struct Participant {
+    id: String,
+    options: Options,
+    state: RefCell<State>,
+    sink: Weak<dyn InputSink>,
+    me: Weak<Participant>,
+}
+
+/// What `diagnose().sharing` shows.
+pub struct View {
+    /// `'leader'`, `'follower'` or `'solo'`.
+    pub role: &'static str,
+    /// Attached tabs (as the hub last said).
+    pub tabs: u32,
+    /// Why solo.
+    pub reason: Option<String>,
+}
+
+impl Participant {
+    /// Joins the group of `text`'s hash (computed asynchronously: links made before are
+    /// attached once it is known and the tab lock is held).
+    pub fn start(text: String, options: Options, sink: Weak<dyn InputSink>) -> Rc<Participant> {
+        let participant = Rc::new_cyclic(|me: &Weak<Participant>| Participant {
+            id: share_js::random_id(),
+            options,
+            state: RefCell::new(State {
+                solo: None,
+                key: None,
+                channel: None,
+                tab_lock: None,
+                tab_locked: false,
+                leader_lock: None,
+                hub: None,
+                link: None,
+                tabs: 0,
+                _pagehide: None,
+            }),
+            sink,
+            me: me.clone(),
+        });
+        let weak = participant.me.clone();
+        let pagehide = web_sys::window().map(|window| {
+            EventListener::new(&window, "pagehide", move |_| {
+                if let Some(p) = weak.upgrade() {
+                    p.detach();
+                }
+            })
+        });
+        participant.state.borrow_mut()._pagehide = pagehide;
+        let weak = participant.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let hashed = share_js::sha256_hex(&text).await;
+            let Some(p) = weak.upgrade() else { return };
+            match hashed {
+                Ok(key) => p.join(key),
+                Err(_) => p.go_solo("the sharing key could not be hashed (crypto.subtle failed): this Echo connects on its own".into()),
+            }
+        });
+        participant
+    }
+
+    fn join(&self, key: String) {
+        let weak = self.me.clone();
+        let channel = Channel::open(&format!("echo-wasm:share:{key}"), move |message| {
+            if let Some(p) = weak.upgrade() {
+                p.message(&message);
+            }
+        });
+        let weak = self.me.clone();
+        let tab_lock = HeldLock::request(&format!("echo-wasm:share:{key}:tab:{}", self.id), move || {
+            if let Some(p) = weak.upgrade() {
+                p.tab_locked();
+            }
+        });
+        match (channel, tab_lock) {
+            (Ok(channel), Ok(lock)) => {
+                let mut state = self.state.borrow_mut();
+                state.key = Some(key);
+                state.channel = Some(channel);
+                state.tab_lock = Some(lock);
+            }
+            _ => self.go_solo("the shared connection could not be joined (BroadcastChannel or Web Locks refused): this Echo connects on its own".into()),
+        }
+    }
+
+    fn tab_locked(&self) {
+        let Some(key) = self.state.borrow().key.clone() else { return };
+        self.state.borrow_mut().tab_locked = true;
+        let weak = self.me.clone();
+        let leader = HeldLock::request(&format!("echo-wasm:share:{key}:leader"), move || {
+            if let Some(p) = weak.upgrade() {
+                p.lead();
+            }
+        });
+        self.state.borrow_mut().leader_lock = leader.ok();
+        self.send_attach();
+    }
+
+    /// The leader lock is ours: host the hub.
+    fn lead(&self) {
+        let Some(key) = self.state.borrow().key.clone() else { return };
+        if self.state.borrow().solo.is_some() {
+            return;
+        }
+        if let Ok(host) = HubHost::start(&key, &self.options) {
+            self.state.borrow_mut().hub = Some(host);
+        }
+    }
+
+    fn post(&self, pairs: &[(&str, &JsValue)]) {
+        let mut all = pairs.to_vec();
+        let tab = JsValue::from_str(&self.id);
+        all.push(("tab", &tab));
+        if let Some(channel) = self.state.borrow().channel.as_ref() {
+            channel.post(&all);
+        }
+    }
+
+    fn send_attach(&self) {
+        let url = {
+            let state = self.state.borrow();
+            match &state.link {
+                Some(link) if link.hub.is_none() && state.tab_locked => link.url.clone(),
+                _ => return,
+            }
+        };
+        self.post(&[("t", &"attach".into()), ("url", &url.into())]);
+    }
+
+    /// True while this Echo shares (not solo): its engine's sockets are links.
+    pub fn is_shared(&self) -> bool {
+        self.state.borrow().solo.is_none()
+    }
+
+    /// The engine opens a socket: a link to the hub.
+    pub fn link(&self, handle: SocketHandle, url: &str) {
+        let old = self.state.borrow_mut().link.replace(Link { handle, url: url.to_owned(), hub: None });
+        if old.is_some() {
+            self.post(&[("t", &"detach".into())]);
+        }
+        self.send_attach();
+    }
+
+    /// The engine sends a frame on its link.
+    pub fn send(&self, text: &str) {
+        let open = self.state.borrow().link.as_ref().is_some_and(|l| l.hub.is_some());
+        if open {
+            self.post(&[("t", &"frame".into()), ("text", &text.into())]);
+        }
+    }
+
+    /// The engine closes link `handle`.
+    pub fn unlink(&self, handle: SocketHandle) {
+        let matches = self.state.borrow().link.as_ref().is_some_and(|l| l.handle == handle);
+        if matches {
+            self.detach();
+        }
+    }
+
+    fn detach(&self) {
+        if self.state.borrow_mut().link.take().is_some() {
+            self.post(&[("t", &"detach".into())]);
+        }
+    }
+
+    /// Closes the link (if any) for the engine, with `code` and `reason`.
+    fn close_link(&self, code: u16, reason: &str) {
+        let link = self.state.borrow_mut().link.take();
+        if let (Some(link), Some(sink)) = (link, self.sink.upgrade()) {
+            sink.input(Input::Close(link.handle, code, reason.to_owned()));
+        }
+    }
+
+    fn go_solo(&self, reason: String) {
+        let (hub, leader, tab, channel) = {
+            let mut state = self.state.borrow_mut();
+            state.solo = Some(reason);
+            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take())
+        };
+        if let Some(hub) = &hub {
+            hub.stop();
+        }
+        drop((hub, leader, tab));
+        self.close_link(4200, "leaving the shared connection: connecting on its own");
+        drop(channel);
+    }
+
+    fn message(&self, message: &JsValue) {
+        let (Some(kind), Some(hub)) = (share_js::text(message, "t"), share_js::text(message, "hub")) else { return };
+        let to_me = share_js::text(message, "to").as_deref() == Some(self.id.as_str());
+        let (handle, linked_to) = match self.state.borrow().link.as_ref() {
+            Some(link) => (Some(link.handle), Some(link.hub.clone())),
+            None => (None, None),
+        };
+        let on_this_hub = matches!(&linked_to, Some(Some(h)) if *h == hub);
+        match kind.as_str() {
+            "hub" => match linked_to {
+                Some(None) => self.send_attach(),
+                Some(Some(other)) if other != hub => self.close_link(4200, "the shared connection has a new leader"),
+                _ => {}
+            },
+            "bye" if on_this_hub => self.close_link(4200, "the shared connection's leader left"),
+            "open" if to_me && linked_to == Some(None) => {
+                if let Some(link) = self.state.borrow_mut().link.as_mut() {
+                    link.hub = Some(hub);
+                }
+                self.deliver(handle, |h| Input::Open(h));
+            }
+            "to" if on_this_hub => {
+                let to = share_js::field(message, "to");
+                let me = JsValue::from_str(&self.id);
+                if js_sys::Array::is_array(&to) && js_sys::Array::from(&to).includes(&me, 0) {
+                    let text = share_js::field(message, "text");
+                    self.deliver(handle, |h| Input::Frame(h, text));
+                }
+            }
+            "close" if to_me && linked_to.is_some() => {
+                let code = share_js::field(message, "code").as_f64().unwrap_or(1006.0) as u16;
+                let reason = share_js::text(message, "reason").unwrap_or_default();
+                self.close_link(code, &reason);
+            }
+            "solo" if to_me => {
+                let reason = share_js::text(message, "reason").unwrap_or_default();
+                self.state.borrow_mut().link = None;
+                let reason = format!("{reason}: this Echo connects on its own");
+                self.go_solo(reason);
+                if let Some((h, sink)) = handle.zip(self.sink.upgrade()) {
+                    sink.input(Input::Close(h, 4200, "leaving the shared connection: connecting on its own".into()));
+                }
+            }
+            "tabs" => {
+                if let Some(n) = share_js::field(message, "n").as_f64() {
+                    self.state.borrow_mut().tabs = n as u32;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn deliver(&self, handle: Option<SocketHandle>, input: impl FnOnce(SocketHandle) -> Input) {
+        if let (Some(handle), Some(sink)) = (handle, self.sink.upgrade()) {
+            sink.input(input(handle));
+        }
+    }
+
+    /// What `diagnose().sharing` shows.
+    pub fn view(&self) -> View {
+        let state = self.state.borrow();
+        match &state.solo {
+            Some(reason) => View { role: "solo", tabs: 1, reason: Some(reason.clone()) },
+            None => View { role: if state.hub.is_some() { "leader" } else { "follower" }, tabs: state.tabs, reason: None },
+        }
+    }
+
+    /// `destroy()`: detaches, stops the hub (the next tab in the leader queue takes over) and
+    /// releases the locks.
+    pub fn stop(&self) {
+        self.detach();
+        let (hub, leader, tab, channel, pagehide) = {
+            let mut state = self.state.borrow_mut();
+            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take(), state._pagehide.take())
+        };
+        if let Some(hub) = &hub {
+            hub.stop();
+        }
+        drop((hub, leader, tab, channel, pagehide));
+    }
+}
+
+/// An Echo's sharing: off, on but solo from the start (why), or a participant.
+#[derive(Default)]
+pub enum Sharing {
+    /// `shareConnection` is off.
+    #[default]
+    Off,
+    /// On, but this Echo connects on its own (the reason `diagnose()` shows).
+    Fallback(String),
+    /// On: this Echo's participant.
+    On(Rc<Participant>),
+}
+
+impl Sharing {
+    /// Sharing for an Echo with `shareConnection: true`.
+    pub fn start(options: &Options, auth: &AuthConfig, sink: Weak<dyn InputSink>) -> Sharing {
+        if options.connection_recovery {
+            return Sharing::Fallback("connectionRecovery is not resumed through a shared connection: this Echo connects on its own".into());
+        }
+        if options.never_connect {
+            return Sharing::Fallback("broadcaster 'null' never connects".into());
+        }
+        if let Some(missing) = share_js::missing_api() {
+            return Sharing::Fallback(missing.into());
+        }
+        Sharing::On(Participant::start(sharing_text(options, auth), options.clone(), sink))
+    }
+
+    /// The participant while it shares (its engine's sockets are links).
+    pub fn linking(&self) -> Option<Rc<Participant>> {
+        match self {
+            Sharing::On(p) if p.is_shared() => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    /// `diagnose().sharing`: enabled, role, tabs, reason.
+    pub fn view(&self) -> (bool, View) {
+        match self {
+            Sharing::Off => (false, View { role: "solo", tabs: 1, reason: None }),
+            Sharing::Fallback(reason) => (true, View { role: "solo", tabs: 1, reason: Some(reason.clone()) }),
+            Sharing::On(p) => (true, p.view()),
+        }
+    }
+}
