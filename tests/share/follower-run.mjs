@@ -13,7 +13,27 @@ import path from 'node:path';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 // Test name (exact) -> why it cannot hold when its page is a follower. Keep this minimal.
+// Each asserts about the page's own WebSocket, which a follower does not have: the leader tab
+// holds the one socket, by design (issue 14), so Sockudo's count does not drop when the
+// follower's Echo goes, and the page constructs no WebSocket of its own.
 export const EXCLUDED = {
+  // broadcasters.test.mjs: counts the WebSocket objects the page constructs ("the control made
+  // exactly one socket"): a follower page constructs none.
+  "broadcaster 'null': no socket ever, chains return, listeners never fire":
+    'counts the WebSocket objects its page constructs; a follower constructs none',
+  // protocol.test.mjs: reads the page's own socket frames (page.on('websocket')).
+  'this run speaks protocol 7 on the wire, and an event arrives':
+    "reads its page's own WebSocket (URL, handshake frame); a follower's frames go over BroadcastChannel",
+  // lifecycle.test.mjs: Sockudo's connection gauge must drop by one when the page's Echo is
+  // destroyed / collected / replaced; the leader tab's socket stays open for the others.
+  'destroy(): Sockudo sees the connection close and no reconnect; the instance then refuses use':
+    "Sockudo's connection count must drop on destroy(); the socket is the leader tab's",
+  'an Echo dropped without destroy(), with channels and listeners, is collected and its socket closed':
+    "Sockudo's connection count must drop when the Echo is collected; the socket is the leader tab's",
+  'an Echo dropped without destroy() while the app keeps a channel handle stays connected: the listener still gets events':
+    "Sockudo's connection count must drop once the last handle is collected; the socket is the leader tab's",
+  'echo-wasm/vue: configureEcho() again closes the old instance on the server; the composable moves':
+    "Sockudo's connection count (base + 1, then base) is per page; the socket is the leader tab's",
 };
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

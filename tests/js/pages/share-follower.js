@@ -73,7 +73,8 @@
     const poll = () => {
       let s;
       try { s = echo.diagnose().sharing; } catch (e) { return report({ role: 'ended', leader: rec.leader }); }
-      const settled = s && (s.role === 'leader' || s.role === 'follower' || (s.role === 'solo' && s.reason));
+      // Settled: leading, attached as a follower (tabs > 0: before that a follower waits), or solo.
+      const settled = s && (s.role === 'leader' || (s.role === 'follower' && s.tabs > 0) || (s.role === 'solo' && s.reason));
       if (settled && rec.leader !== null) {
         return report({ role: s.role, reason: s.reason ?? null, tabs: s.tabs ?? null, leader: rec.leader });
       }
