@@ -1,7 +1,7 @@
 // Connection sharing (issue 14): what the tabs of one context receive over their one socket.
 // Events reach every tab's listener exactly once; a presence channel held by two tabs of one
 // user shows that user once to another user; a whisper from a follower tab reaches another
-// browser context.
+// browser context (and the sharing leader tab, once; not the sender).
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -95,7 +95,7 @@ test('a presence channel held by 2 tabs of user 1 shows user 1 once to user 2 in
   await b.close();
 });
 
-test('a whisper from a follower tab reaches another browser context', async () => {
+test('a whisper from a follower tab reaches another browser context and the leader tab once, not the sender', async () => {
   const chan = `tenant.1.${unique('share-chat')}`;
   const b = await freshContext(browser);
   const listener = await openTab(b, { bearerToken: 'token-user-2' });
@@ -107,10 +107,16 @@ test('a whisper from a follower tab reaches another browser context', async () =
 
   const a = await newContext(browser);
   const leader = await openTab(a, { shareConnection: true, bearerToken: 'token-user-1' });
-  await leader.evaluate((c) => { window.echo.private(c); }, chan);
+  await leader.evaluate((c) => {
+    window.whispers = [];
+    window.echo.private(c).listenForWhisper('typing', (e) => window.whispers.push(e));
+  }, chan);
   await waitForSubscribed(leader, `private-${chan}`);
   const follower = await openTab(a, { shareConnection: true, bearerToken: 'token-user-1' });
-  await follower.evaluate((c) => { window.ch = window.echo.private(c); }, chan);
+  await follower.evaluate((c) => {
+    window.whispers = [];
+    window.ch = window.echo.private(c).listenForWhisper('typing', (e) => window.whispers.push(e));
+  }, chan);
   await waitForSubscribed(follower, `private-${chan}`);
   assert.equal((await sharing(follower)).role, 'follower');
 
@@ -118,6 +124,9 @@ test('a whisper from a follower tab reaches another browser context', async () =
   await eventually(() => listener.evaluate(() => window.whispers.length >= 1), 'the whisper in the other context');
   await sleep(700);
   assert.deepEqual(await listener.evaluate(() => window.whispers), [{ from: 'follower' }], 'exactly once');
+  // As with a socket per tab: the sharing leader tab gets it once too, the sender not at all.
+  assert.deepEqual(await leader.evaluate(() => window.whispers), [{ from: 'follower' }], 'the leader tab: once');
+  assert.deepEqual(await follower.evaluate(() => window.whispers), [], 'the sender does not get its own whisper');
   assert.deepEqual(follower.errors, []);
   await a.close();
   await b.close();
