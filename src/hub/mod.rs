@@ -21,7 +21,7 @@ pub mod route;
 pub mod table;
 pub mod user;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::marker::PhantomData;
 
 use alive::{Due, KeepAlive};
@@ -31,6 +31,7 @@ use route::{Route, TabFrame};
 use table::{Subscribe, Table};
 use user::{Signin, User};
 
+use crate::fast_map::FastMap;
 use crate::options::Options;
 use crate::payload::Payload;
 use crate::protocol::{self, InboundFrame};
@@ -50,7 +51,7 @@ enum Server {
 pub struct Hub<P, T> {
     server: Server,
     /// Attached tabs, and whether their link is open (they got the handshake).
-    tabs: BTreeMap<T, bool>,
+    tabs: FastMap<T, bool>,
     table: Table<T>,
     user: User<T>,
     alive: KeepAlive,
@@ -64,7 +65,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
     pub fn new(options: &Options) -> Self {
         Hub {
             server: Server::Closed,
-            tabs: BTreeMap::new(),
+            tabs: FastMap::default(),
             table: Table::default(),
             user: User::default(),
             alive: KeepAlive::new(options),
@@ -300,7 +301,9 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
         if self.server == Server::Closed {
             return;
         }
-        for tab in std::mem::take(&mut self.tabs).into_keys() {
+        let tabs: Vec<T> = self.tabs.keys().cloned().collect();
+        self.tabs = FastMap::default();
+        for tab in tabs {
             self.out.push_back(HubOutput::CloseTab(tab, code, reason.to_owned()));
         }
         self.reset();

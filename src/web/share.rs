@@ -55,7 +55,7 @@ pub fn sharing_text(options: &Options, auth: &AuthConfig) -> String {
     parts.push(auth.bearer_token.clone().unwrap_or_default());
     for headers in [&auth.headers, &auth.user_headers] {
         let mut sorted = headers.clone();
-        sorted.sort();
+        sorted.sort_unstable();
         parts.push(sorted.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join("\n"));
     }
     parts.join("\n\u{1}\n")
