@@ -276,3 +276,19 @@ fn hostile_frames_are_dropped_without_panicking() {
     assert_eq!(h.tab_count(), 2, "no tab lost (a presence subscribe without a readable user is not a mismatch)");
     assert!(h.is_attached(&1));
 }
+
+#[test]
+fn protocol_2_names_route_like_protocol_7_and_a_channel_error_keeps_a_subscribed_channel() {
+    let mut h = connected(&[1, 2]);
+    h.tab_frame(0, &1, &sub("orders"));
+    drain(&mut h);
+    let ok = json!({"event":"sockudo_internal:subscription_succeeded","channel":"orders","data":"{}"}).to_string();
+    h.server_frame(0, &ok);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1], ok.clone())]);
+    h.tab_frame(0, &2, &sub("orders"));
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![2], ok)], "subscribed: the late holder is answered at once");
+    let error = json!({"event":"pusher:error","channel":"orders","data":{"code":4301,"message":"rate limited"}}).to_string();
+    h.server_frame(0, &error);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1, 2], error)]);
+    assert_eq!(h.channel_count(), 1, "an error on a subscribed channel does not end the subscription");
+}

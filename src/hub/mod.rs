@@ -11,24 +11,27 @@
 //! for presence rebuilt from the roster kept in [`roster`]); client events are also given to
 //! the other holders; the hub answers pings itself and keeps the socket alive with the
 //! engine's own activity and pong timeouts; one user per socket (another user: `Solo`).
-//! Parts: [`table`] the channels, [`user`] the user and sign-in, [`route`] reading frames,
+//! Parts: [`table`] the channels, [`alive`] the keep-alive, [`user`] the user and sign-in, [`route`] reading frames,
 //! [`output`] the outputs.
 
+pub mod alive;
 pub mod output;
 pub mod roster;
 pub mod route;
 pub mod table;
 pub mod user;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::marker::PhantomData;
 
+use alive::{Due, KeepAlive};
 pub use output::HubOutput;
 use roster::Roster;
 use route::{Route, TabFrame};
 use table::{Subscribe, Table};
 use user::{Signin, User};
 
+use crate::fast_map::FastMap;
 use crate::options::Options;
 use crate::payload::Payload;
 use crate::protocol::{self, InboundFrame};
@@ -46,16 +49,12 @@ enum Server {
 /// The hub: tabs of type `T` (the edge's tab ids), payloads of type `P`.
 #[derive(Debug)]
 pub struct Hub<P, T> {
-    activity_cap_ms: Millis,
-    pong_timeout_ms: Millis,
     server: Server,
     /// Attached tabs, and whether their link is open (they got the handshake).
-    tabs: BTreeMap<T, bool>,
+    tabs: FastMap<T, bool>,
     table: Table<T>,
     user: User<T>,
-    activity_ms: Millis,
-    last_inbound: Millis,
-    ping_sent: Option<Millis>,
+    alive: KeepAlive,
     out: VecDeque<HubOutput<T>>,
     _payload: PhantomData<P>,
 }
@@ -65,15 +64,11 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
     /// server's `activity_timeout`; `pongTimeout`).
     pub fn new(options: &Options) -> Self {
         Hub {
-            activity_cap_ms: options.activity_timeout_ms,
-            pong_timeout_ms: options.pong_timeout_ms,
             server: Server::Closed,
-            tabs: BTreeMap::new(),
+            tabs: FastMap::default(),
             table: Table::default(),
             user: User::default(),
-            activity_ms: options.activity_timeout_ms,
-            last_inbound: 0,
-            ping_sent: None,
+            alive: KeepAlive::new(options),
             out: VecDeque::new(),
             _payload: PhantomData,
         }
@@ -102,13 +97,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
     /// When [`Hub::handle_timeout`] is due: the pong deadline after a ping, else the end of
     /// the activity period; `None` before the handshake.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        if !matches!(self.server, Server::Established(_)) {
-            return None;
-        }
-        Some(match self.ping_sent {
-            Some(sent) => sent.saturating_add(self.pong_timeout_ms),
-            None => self.last_inbound.saturating_add(self.activity_ms),
-        })
+        matches!(self.server, Server::Established(_)).then(|| self.alive.deadline())
     }
 
     /// A tab attaches (its engine opened a socket at `url`). The first one opens the real
@@ -144,6 +133,10 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
             return;
         }
         self.release(tab);
+        self.close_if_alone();
+    }
+
+    fn close_if_alone(&mut self) {
         if self.tabs.is_empty() && self.server != Server::Closed {
             self.out.push_back(HubOutput::CloseServer(1000, "no tab left".into()));
             self.reset();
@@ -164,17 +157,13 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
         self.server = Server::Closed;
         self.table.clear();
         self.user = User::default();
-        self.ping_sent = None;
     }
 
     fn solo(&mut self, tab: &T, reason: &str) {
         self.tabs.remove(tab);
         self.release(tab);
         self.out.push_back(HubOutput::Solo(tab.clone(), reason.to_owned()));
-        if self.tabs.is_empty() && self.server != Server::Closed {
-            self.out.push_back(HubOutput::CloseServer(1000, "no tab left".into()));
-            self.reset();
-        }
+        self.close_if_alone();
     }
 
     fn to_tab(&mut self, tab: &T, text: String) {
@@ -251,7 +240,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
     pub fn server_open(&mut self, now: Millis) {
         if self.server == Server::Connecting {
             self.server = Server::Open;
-            self.last_inbound = now;
+            self.alive.inbound(now);
         }
     }
 
@@ -260,12 +249,11 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
         if self.server == Server::Closed || self.server == Server::Connecting {
             return;
         }
-        self.last_inbound = now;
-        self.ping_sent = None;
+        self.alive.inbound(now);
         let Some((route, data)) = route::server_frame::<P>(text) else { return };
         match route {
             Route::Established(seconds) => {
-                self.activity_ms = seconds.map_or(self.activity_cap_ms, |s| ((s * 1000.0) as Millis).min(self.activity_cap_ms));
+                self.alive.established(seconds);
                 self.server = Server::Established(text.to_owned());
                 let waiting: Vec<T> = self.tabs.iter().filter(|(_, open)| !**open).map(|(t, _)| t.clone()).collect();
                 for tab in waiting {
@@ -283,15 +271,11 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
                 let holders = self.table.failed(&channel);
                 self.to_tabs(holders, text);
             }
-            Route::MemberAdded(channel, id, info) => {
-                if let Some(roster) = self.table.roster_mut(&channel) {
-                    roster.add(id, info);
-                }
-                self.to_tabs(self.table.holders(&channel), text);
-            }
-            Route::MemberRemoved(channel, id) => {
-                if let Some(roster) = self.table.roster_mut(&channel) {
-                    roster.remove(&id);
+            Route::Member(channel, id, info) => {
+                match (self.table.roster_mut(&channel), info) {
+                    (Some(roster), Some(info)) => roster.add(id, info),
+                    (Some(roster), None) => roster.remove(&id),
+                    (None, _) => {}
                 }
                 self.to_tabs(self.table.holders(&channel), text);
             }
@@ -317,7 +301,9 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
         if self.server == Server::Closed {
             return;
         }
-        for tab in std::mem::take(&mut self.tabs).into_keys() {
+        let tabs: Vec<T> = self.tabs.keys().cloned().collect();
+        self.tabs = FastMap::default();
+        for tab in tabs {
             self.out.push_back(HubOutput::CloseTab(tab, code, reason.to_owned()));
         }
         self.reset();
@@ -326,16 +312,16 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
     /// The timer: after the activity period a ping; after the pong timeout with nothing
     /// received, the real socket is closed (4201, reconnect at once) and so is every link.
     pub fn handle_timeout(&mut self, now: Millis) {
-        let Some(due) = self.poll_timeout() else { return };
-        if now < due {
+        if !matches!(self.server, Server::Established(_)) {
             return;
         }
-        if self.ping_sent.is_some() {
-            self.out.push_back(HubOutput::CloseServer(4201, "pong timeout".into()));
-            self.server_close(4201, "pong timeout");
-        } else {
-            self.ping_sent = Some(now);
-            self.out.push_back(HubOutput::SendServer(protocol::ping_frame()));
+        match self.alive.timeout(now) {
+            Some(Due::Ping) => self.out.push_back(HubOutput::SendServer(protocol::ping_frame())),
+            Some(Due::Dead) => {
+                self.out.push_back(HubOutput::CloseServer(4201, "pong timeout".into()));
+                self.server_close(4201, "pong timeout");
+            }
+            None => {}
         }
     }
 }

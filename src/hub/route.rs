@@ -40,10 +40,8 @@ pub enum Route {
     Succeeded(String),
     /// A channel's subscription failed.
     Failed(String),
-    /// A presence member arrived: channel, id, info as JSON.
-    MemberAdded(String, String, String),
-    /// A presence member left: channel, id.
-    MemberRemoved(String, String),
+    /// A presence member arrived (id, `Some(info as JSON)`) or left (id, `None`).
+    Member(String, String, Option<String>),
     /// Any other frame of a channel (members without an id included).
     Channel(String),
     /// `pusher:signin_success`.
@@ -106,12 +104,12 @@ pub fn server_frame<P: Payload>(text: &str) -> Option<(Route, P)> {
         ("pusher_internal:member_added", Some(channel)) => match id(&data) {
             Some(user) => {
                 let info = data.get("user_info").and_then(|i| i.to_json()).unwrap_or_else(|| "null".into());
-                Route::MemberAdded(channel, user, info)
+                Route::Member(channel, user, Some(info))
             }
             None => Route::Channel(channel),
         },
         ("pusher_internal:member_removed", Some(channel)) => match id(&data) {
-            Some(user) => Route::MemberRemoved(channel, user),
+            Some(user) => Route::Member(channel, user, None),
             None => Route::Channel(channel),
         },
         ("pusher:signin_success", _) => Route::SignedIn,

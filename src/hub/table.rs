@@ -2,7 +2,7 @@
 //! one real subscription is pending or done, and what a late holder gets at once (the
 //! server's `subscription_succeeded` verbatim, or for presence one rebuilt from the roster).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::fast_map::FastMap;
 
 use super::roster::Roster;
 
@@ -26,33 +26,35 @@ enum State {
 
 #[derive(Debug)]
 struct Channel<T> {
-    holders: BTreeSet<T>,
+    /// In the order they subscribed.
+    holders: Vec<T>,
     state: State,
 }
 
 /// Every channel some tab holds.
 #[derive(Debug)]
 pub struct Table<T> {
-    channels: BTreeMap<String, Channel<T>>,
+    channels: FastMap<String, Channel<T>>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { channels: BTreeMap::new() }
+        Table { channels: FastMap::default() }
     }
 }
 
-impl<T: Clone + Ord> Table<T> {
+impl<T: Clone + PartialEq> Table<T> {
     /// `tab` subscribes to `channel`.
     pub fn subscribe(&mut self, tab: &T, channel: &str) -> Subscribe {
         match self.channels.get_mut(channel) {
             None => {
-                let holders = BTreeSet::from([tab.clone()]);
-                self.channels.insert(channel.to_owned(), Channel { holders, state: State::Pending });
+                self.channels.insert(channel.to_owned(), Channel { holders: vec![tab.clone()], state: State::Pending });
                 Subscribe::Forward
             }
             Some(entry) => {
-                entry.holders.insert(tab.clone());
+                if !entry.holders.contains(tab) {
+                    entry.holders.push(tab.clone());
+                }
                 match &entry.state {
                     State::Pending => Subscribe::Wait,
                     State::Subscribed { roster: Some(roster), .. } => Subscribe::Reply(roster.succeeded_frame(channel)),
@@ -66,9 +68,8 @@ impl<T: Clone + Ord> Table<T> {
     /// unsubscribe: the channel is forgotten).
     pub fn unsubscribe(&mut self, tab: &T, channel: &str) -> bool {
         let Some(entry) = self.channels.get_mut(channel) else { return false };
-        if !entry.holders.remove(tab) {
-            return false;
-        }
+        let Some(at) = entry.holders.iter().position(|t| t == tab) else { return false };
+        entry.holders.remove(at);
         if entry.holders.is_empty() {
             self.channels.remove(channel);
             return true;
@@ -82,21 +83,21 @@ impl<T: Clone + Ord> Table<T> {
     pub fn succeeded(&mut self, channel: &str, frame: &str, roster: Option<Roster>) -> Vec<T> {
         let Some(entry) = self.channels.get_mut(channel) else { return Vec::new() };
         entry.state = State::Subscribed { frame: frame.to_owned(), roster };
-        entry.holders.iter().cloned().collect()
+        entry.holders.clone()
     }
 
     /// The server refused `channel` (or sent an error on it): returns its holders; a pending
     /// channel is forgotten (the next subscribe is forwarded), a subscribed one is kept.
     pub fn failed(&mut self, channel: &str) -> Vec<T> {
         match self.channels.get(channel) {
-            Some(entry) if matches!(entry.state, State::Pending) => self.channels.remove(channel).map(|e| e.holders.into_iter().collect()).unwrap_or_default(),
+            Some(entry) if matches!(entry.state, State::Pending) => self.channels.remove(channel).map(|e| e.holders).unwrap_or_default(),
             _ => self.holders(channel),
         }
     }
 
     /// The tabs holding `channel`.
     pub fn holders(&self, channel: &str) -> Vec<T> {
-        self.channels.get(channel).map(|entry| entry.holders.iter().cloned().collect()).unwrap_or_default()
+        self.channels.get(channel).map(|entry| entry.holders.clone()).unwrap_or_default()
     }
 
     /// True when `tab` holds `channel`.
@@ -131,6 +132,6 @@ impl<T: Clone + Ord> Table<T> {
 
     /// Forgets every channel (the real socket closed).
     pub fn clear(&mut self) {
-        self.channels.clear();
+        self.channels = FastMap::default();
     }
 }

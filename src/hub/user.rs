@@ -2,8 +2,6 @@
 //! `channel_data.user_id` or sign-in `user_data.id`), the socket's one `pusher:signin` and
 //! its cached `pusher:signin_success`, and the tabs that signed in.
 
-use std::collections::BTreeSet;
-
 /// What to do with a tab's `pusher:signin`.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Signin {
@@ -18,7 +16,7 @@ pub enum Signin {
 #[derive(Debug)]
 enum State<T> {
     None,
-    Pending(BTreeSet<T>),
+    Pending(Vec<T>),
     Done(String),
 }
 
@@ -27,16 +25,16 @@ enum State<T> {
 pub struct User<T> {
     id: Option<String>,
     signin: State<T>,
-    signed: BTreeSet<T>,
+    signed: Vec<T>,
 }
 
 impl<T> Default for User<T> {
     fn default() -> Self {
-        User { id: None, signin: State::None, signed: BTreeSet::new() }
+        User { id: None, signin: State::None, signed: Vec::new() }
     }
 }
 
-impl<T: Clone + Ord> User<T> {
+impl<T: Clone + PartialEq> User<T> {
     /// The group's user (learned on the first call); false when `id` is another user.
     pub fn admits(&mut self, id: &str) -> bool {
         match &self.id {
@@ -57,15 +55,19 @@ impl<T: Clone + Ord> User<T> {
     pub fn signin(&mut self, tab: &T) -> Signin {
         match &mut self.signin {
             State::None => {
-                self.signin = State::Pending(BTreeSet::from([tab.clone()]));
+                self.signin = State::Pending(vec![tab.clone()]);
                 Signin::Forward
             }
             State::Pending(waiting) => {
-                waiting.insert(tab.clone());
+                if !waiting.contains(tab) {
+                    waiting.push(tab.clone());
+                }
                 Signin::Wait
             }
             State::Done(frame) => {
-                self.signed.insert(tab.clone());
+                if !self.signed.contains(tab) {
+                    self.signed.push(tab.clone());
+                }
                 Signin::Reply(frame.clone())
             }
         }
@@ -75,10 +77,14 @@ impl<T: Clone + Ord> User<T> {
     pub fn succeeded(&mut self, frame: &str) -> Vec<T> {
         let waiting = match std::mem::replace(&mut self.signin, State::Done(frame.to_owned())) {
             State::Pending(waiting) => waiting,
-            _ => BTreeSet::new(),
+            _ => Vec::new(),
         };
-        self.signed.extend(waiting.iter().cloned());
-        waiting.into_iter().collect()
+        for tab in &waiting {
+            if !self.signed.contains(tab) {
+                self.signed.push(tab.clone());
+            }
+        }
+        waiting
     }
 
     /// A `pusher:error` while a sign-in is pending: it failed, the next one is forwarded.
@@ -90,14 +96,14 @@ impl<T: Clone + Ord> User<T> {
 
     /// The tabs that signed in (they get server-to-user and watchlist frames).
     pub fn signed(&self) -> Vec<T> {
-        self.signed.iter().cloned().collect()
+        self.signed.clone()
     }
 
     /// `tab` is gone.
     pub fn release(&mut self, tab: &T) {
-        self.signed.remove(tab);
+        self.signed.retain(|t| t != tab);
         if let State::Pending(waiting) = &mut self.signin {
-            waiting.remove(tab);
+            waiting.retain(|t| t != tab);
         }
     }
 }

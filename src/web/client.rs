@@ -28,7 +28,7 @@ use super::diagnostics::{print_warning, Diagnostics};
 use super::handles::ChannelHandles;
 use super::input::{Input, InputSink};
 use super::notify::{Desktop, DesktopConfig};
-use super::share::Sharing;
+use super::sharing::Sharing;
 use super::socket::Socket;
 use crate::connection::ConnectionStatus;
 use crate::engine::{Engine, SocketHandle};

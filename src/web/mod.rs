@@ -22,7 +22,8 @@
 //! - [`socket`]: the WebSocket and its owned handlers.
 //! - [`share`]: `shareConnection`: this Echo's part in the group (locks, its link to the hub;
 //!   the protocol between tabs is written down there); [`share_hub`]: the leader's hub host;
-//!   [`share_js`]: Web Locks, BroadcastChannel and `crypto.subtle`, bound by hand.
+//!   [`share_js`]: Web Locks, BroadcastChannel and `crypto.subtle`, bound by hand;
+//!   [`sharing`]: an Echo's sharing setup (off, solo and why, on) and the sharing key.
 //! - [`auth`]: **the auth request** (`/broadcasting/auth`, custom authorizers).
 //! - [`auth_reply`]: what the backend's auth answers mean (their JSON shapes, classified).
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
@@ -59,5 +60,6 @@ pub mod payload;
 pub mod share;
 pub mod share_hub;
 pub mod share_js;
+pub mod sharing;
 pub mod socket;
 pub mod thrown;

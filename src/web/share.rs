@@ -7,7 +7,7 @@
 //!
 //! - **The sharing key** is the SHA-256 (hex) of the resolved socket URL of every host (key,
 //!   hosts, ports, path, TLS), the auth and user-auth endpoints, `bearerToken`, and
-//!   `auth.headers` and `userAuthentication.headers` (sorted) ([`sharing_text`]); functions
+//!   `auth.headers` and `userAuthentication.headers` (sorted) (`web/sharing.rs`); functions
 //!   (`authorizer`, `headersProvider`) are not part of it: each tab uses its own.
 //! - **Locks** (Web Locks): every participant has a random id and holds
 //!   `echo-wasm:share:<key>:tab:<id>` for its life (the hub requests it to learn when the
@@ -39,27 +39,11 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use wasm_bindgen::JsValue;
 
-use super::auth::AuthConfig;
 use super::input::{Input, InputSink};
 use super::share_hub::HubHost;
 use super::share_js::{self, Channel, HeldLock};
 use crate::engine::SocketHandle;
 use crate::options::Options;
-
-/// The text the sharing key hashes (it holds the bearer token: never shown, only hashed).
-pub fn sharing_text(options: &Options, auth: &AuthConfig) -> String {
-    let tls = options.use_tls();
-    let mut parts: Vec<String> = (0..options.host_count().max(1)).map(|i| options.url(tls, i)).collect();
-    parts.push(auth.endpoint.clone());
-    parts.push(auth.user_endpoint.clone());
-    parts.push(auth.bearer_token.clone().unwrap_or_default());
-    for headers in [&auth.headers, &auth.user_headers] {
-        let mut sorted = headers.clone();
-        sorted.sort();
-        parts.push(sorted.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join("\n"));
-    }
-    parts.join("\n\u{1}\n")
-}
 
 /// One link: the engine's socket, virtual.
 struct Link {
@@ -257,17 +241,23 @@ impl Participant {
     }
 
     fn go_solo(&self, reason: String) {
-        let (hub, leader, tab, channel) = {
+        self.state.borrow_mut().solo = Some(reason);
+        self.teardown(false);
+        self.close_link(4200, "leaving the shared connection: connecting on its own");
+    }
+
+    /// Stops the hub (the next tab in the leader queue takes over), releases the locks and
+    /// the channel (`all`: the page listener too).
+    fn teardown(&self, all: bool) {
+        let (hub, leader, tab, channel, pagehide) = {
             let mut state = self.state.borrow_mut();
-            state.solo = Some(reason);
-            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take())
+            let pagehide = if all { state._pagehide.take() } else { None };
+            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take(), pagehide)
         };
         if let Some(hub) = &hub {
             hub.stop();
         }
-        drop((hub, leader, tab));
-        self.close_link(4200, "leaving the shared connection: connecting on its own");
-        drop(channel);
+        drop((hub, leader, tab, channel, pagehide));
     }
 
     fn message(&self, message: &JsValue) {
@@ -337,62 +327,9 @@ impl Participant {
         }
     }
 
-    /// `destroy()`: detaches, stops the hub (the next tab in the leader queue takes over) and
-    /// releases the locks.
+    /// `destroy()`: detaches, stops the hub (hand-off) and releases the locks.
     pub fn stop(&self) {
         self.detach();
-        let (hub, leader, tab, channel, pagehide) = {
-            let mut state = self.state.borrow_mut();
-            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take(), state._pagehide.take())
-        };
-        if let Some(hub) = &hub {
-            hub.stop();
-        }
-        drop((hub, leader, tab, channel, pagehide));
-    }
-}
-
-/// An Echo's sharing: off, on but solo from the start (why), or a participant.
-#[derive(Default)]
-pub enum Sharing {
-    /// `shareConnection` is off.
-    #[default]
-    Off,
-    /// On, but this Echo connects on its own (the reason `diagnose()` shows).
-    Fallback(String),
-    /// On: this Echo's participant.
-    On(Rc<Participant>),
-}
-
-impl Sharing {
-    /// Sharing for an Echo with `shareConnection: true`.
-    pub fn start(options: &Options, auth: &AuthConfig, sink: Weak<dyn InputSink>) -> Sharing {
-        if options.connection_recovery {
-            return Sharing::Fallback("connectionRecovery is not resumed through a shared connection: this Echo connects on its own".into());
-        }
-        if options.never_connect {
-            return Sharing::Fallback("broadcaster 'null' never connects".into());
-        }
-        if let Some(missing) = share_js::missing_api() {
-            return Sharing::Fallback(missing.into());
-        }
-        Sharing::On(Participant::start(sharing_text(options, auth), options.clone(), sink))
-    }
-
-    /// The participant while it shares (its engine's sockets are links).
-    pub fn linking(&self) -> Option<Rc<Participant>> {
-        match self {
-            Sharing::On(p) if p.is_shared() => Some(p.clone()),
-            _ => None,
-        }
-    }
-
-    /// `diagnose().sharing`: enabled, role, tabs, reason.
-    pub fn view(&self) -> (bool, View) {
-        match self {
-            Sharing::Off => (false, View { role: "solo", tabs: 1, reason: None }),
-            Sharing::Fallback(reason) => (true, View { role: "solo", tabs: 1, reason: Some(reason.clone()) }),
-            Sharing::On(p) => (true, p.view()),
-        }
+        self.teardown(true);
     }
 }

@@ -7,7 +7,6 @@
 //! timer, each borrow ends before the next output is performed.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::Array;
@@ -18,6 +17,7 @@ use super::input::{Input, InputSink};
 use super::share_js::{self, Channel, LockWatch};
 use super::socket::Socket;
 use crate::engine::SocketHandle;
+use crate::fast_map::FastMap;
 use crate::hub::{Hub, HubOutput};
 use crate::options::Options;
 
@@ -26,7 +26,7 @@ struct State {
     socket: Option<(SocketHandle, Socket)>,
     next_socket: u32,
     channel: Option<Channel>,
-    watches: BTreeMap<String, LockWatch>,
+    watches: FastMap<String, LockWatch>,
     /// The timer and the deadline it is armed for.
     timer: Option<(gloo_timers::callback::Timeout, u64)>,
     tabs_told: usize,
@@ -92,7 +92,7 @@ impl HubHost {
                 socket: None,
                 next_socket: 0,
                 channel: None,
-                watches: BTreeMap::new(),
+                watches: FastMap::default(),
                 timer: None,
                 tabs_told: 0,
             }),
