@@ -14,7 +14,11 @@ const vueBuild = fileURLToPath(new URL('../vue/node_modules/vue/dist/vue.esm-bro
 
 export const unique = (prefix) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
 
-/** Opens a tab (echo.html) in `context`; `window.echo = makeEcho(options)` unless options is null. */
+/**
+ * Opens a tab (echo.html) in `context`; `window.echo = makeEcho(options)` unless options is
+ * null. A sharing tab is returned once its role is settled (`settledSharing`), so the tabs of
+ * a test elect in the order they are opened: the first one leads.
+ */
 export async function openTab(context, options = { shareConnection: true }) {
   const page = await context.newPage();
   page.errors = [];
@@ -22,7 +26,21 @@ export async function openTab(context, options = { shareConnection: true }) {
   await page.goto(`${env.backend}/pages/echo.html?${pageQuery()}`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
   if (options) await page.evaluate((o) => { window.echo = window.makeEcho(o); }, options);
+  if (options && options.shareConnection) await settledSharing(page);
   return page;
+}
+
+/**
+ * Waits until the tab's `diagnose().sharing` is settled: leading, attached as a follower
+ * (`tabs` > 0; while it waits for the leader lock an Echo says follower with tabs 0), or solo
+ * with a reason. Returns it.
+ */
+export function settledSharing(page, timeout = 15000) {
+  return eventually(() => page.evaluate(() => {
+    const s = window.echo.diagnose().sharing;
+    const settled = s.role === 'leader' || (s.role === 'follower' && s.tabs > 0) || (s.role === 'solo' && s.reason);
+    return settled ? s : false;
+  }), 'a settled sharing role', timeout);
 }
 
 /** Opens the Vue test page (vue.html; Vue itself served from tests/vue/node_modules). */
