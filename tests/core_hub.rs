@@ -55,8 +55,9 @@ fn the_socket_opens_with_the_first_tab_and_each_tab_gets_the_handshake() {
     h.attach(0, 2, URL);
     assert_eq!(drain(&mut h), vec![], "a tab attaching while connecting waits");
     h.server_open(5);
+    assert_eq!(drain(&mut h), vec![O::OpenTab(1), O::OpenTab(2)], "the links open with the real socket");
     h.server_frame(5, HANDSHAKE);
-    assert_eq!(drain(&mut h), vec![O::OpenTab(1), O::ToTabs(vec![1], HANDSHAKE.into()), O::OpenTab(2), O::ToTabs(vec![2], HANDSHAKE.into())]);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1, 2], HANDSHAKE.into())], "and the handshake follows");
     h.attach(9, 3, URL);
     assert_eq!(drain(&mut h), vec![O::OpenTab(3), O::ToTabs(vec![3], HANDSHAKE.into())], "a late tab gets the cached handshake at once");
     assert_eq!(h.tab_count(), 3);
@@ -291,4 +292,49 @@ fn protocol_2_names_route_like_protocol_7_and_a_channel_error_keeps_a_subscribed
     h.server_frame(0, &error);
     assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1, 2], error)]);
     assert_eq!(h.channel_count(), 1, "an error on a subscribed channel does not end the subscription");
+}
+
+#[test]
+fn a_close_before_the_handshake_reaches_each_engine_after_its_link_opened() {
+    // Sockudo closes an unknown app key's socket before the handshake: each engine must see
+    // an open then a close (handshake_closed), not a socket that never opened (unreachable).
+    let mut h = hub();
+    h.attach(0, 1, URL);
+    h.server_open(1);
+    h.attach(2, 2, URL);
+    assert_eq!(drain(&mut h), vec![O::OpenServer(URL.into()), O::OpenTab(1), O::OpenTab(2)]);
+    h.server_close(4001, "App key not found");
+    assert_eq!(drain(&mut h), vec![O::CloseTab(1, 4001, "App key not found".into()), O::CloseTab(2, 4001, "App key not found".into())]);
+}
+
+#[test]
+fn watchlist_statuses_reach_a_tab_signing_in_and_are_replayed_to_a_later_one() {
+    let mut h = connected(&[1, 2, 3]);
+    let signin = json!({"event":"pusher:signin","data":{"auth":"k:s","user_data":json!({"id":"5","watchlist":["6","7"]}).to_string()}}).to_string();
+    h.tab_frame(0, &1, &signin);
+    drain(&mut h);
+    // Sockudo sends the initial statuses before signin_success.
+    let online = json!({"event":"online","data":{"user_ids":["6","7"]}}).to_string();
+    let offline = json!({"event":"offline","data":{"user_ids":["7"]}}).to_string();
+    h.server_frame(1, &online);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1], online.clone())], "the signing-in tab gets them");
+    h.server_frame(1, &offline);
+    drain(&mut h);
+    let ok = json!({"event":"pusher:signin_success","data":{"user_data":"{\"id\":\"5\"}"}}).to_string();
+    h.server_frame(2, &ok);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1], ok.clone())]);
+    h.tab_frame(3, &2, &signin);
+    let replay = vec![
+        O::ToTabs(vec![2], ok.clone()),
+        O::ToTabs(vec![2], r#"{"event":"online","data":{"user_ids":["6"]}}"#.into()),
+        O::ToTabs(vec![2], r#"{"event":"offline","data":{"user_ids":["7"]}}"#.into()),
+    ];
+    assert_eq!(drain(&mut h), replay, "a later tab gets the cached success and the statuses as they are now");
+    let events = json!({"event":"pusher_internal:watchlist_events","data":{"events":[{"name":"online","user_ids":["7"]}]}}).to_string();
+    h.server_frame(4, &events);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1, 2], events)], "later changes go to both signed-in tabs, not to tab 3");
+    h.tab_frame(5, &3, &signin);
+    let out = drain(&mut h);
+    assert_eq!(out.len(), 2, "success and one online frame: {out:?}");
+    assert_eq!(out[1], O::ToTabs(vec![3], r#"{"event":"online","data":{"user_ids":["6","7"]}}"#.into()));
 }

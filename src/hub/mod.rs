@@ -50,7 +50,8 @@ enum Server {
 #[derive(Debug)]
 pub struct Hub<P, T> {
     server: Server,
-    /// Attached tabs, and whether their link is open (they got the handshake).
+    /// Attached tabs, and whether their link is open (it opens with the real socket, so a
+    /// close before the handshake reads as such in every engine; the handshake follows).
     tabs: FastMap<T, bool>,
     table: Table<T>,
     user: User<T>,
@@ -114,16 +115,17 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
             }
             Server::Established(frame) => {
                 let frame = frame.clone();
-                self.open_tab(tab, frame);
+                self.open_link(tab.clone());
+                self.to_tab(&tab, frame);
             }
-            Server::Connecting | Server::Open => {}
+            Server::Open => self.open_link(tab),
+            Server::Connecting => {}
         }
     }
 
-    fn open_tab(&mut self, tab: T, handshake: String) {
+    fn open_link(&mut self, tab: T) {
         self.tabs.insert(tab.clone(), true);
-        self.out.push_back(HubOutput::OpenTab(tab.clone()));
-        self.out.push_back(HubOutput::ToTabs(vec![tab], handshake));
+        self.out.push_back(HubOutput::OpenTab(tab));
     }
 
     /// A tab leaves (its engine closed its socket, or the tab is gone): it releases what it
@@ -208,7 +210,12 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
                 match self.user.signin(tab) {
                     Signin::Forward => self.out.push_back(HubOutput::SendServer(text.to_owned())),
                     Signin::Wait => {}
-                    Signin::Reply(reply) => self.to_tab(tab, reply),
+                    Signin::Reply(reply) => {
+                        self.to_tab(tab, reply);
+                        for status in self.user.status_frames() {
+                            self.to_tab(tab, status);
+                        }
+                    }
                 }
             }
             TabFrame::Client(frame) => self.client_event(tab, text, &frame),
@@ -241,6 +248,10 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
         if self.server == Server::Connecting {
             self.server = Server::Open;
             self.alive.inbound(now);
+            let waiting: Vec<T> = self.tabs.iter().filter(|(_, open)| !**open).map(|(t, _)| t.clone()).collect();
+            for tab in waiting {
+                self.open_link(tab);
+            }
         }
     }
 
@@ -255,10 +266,8 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
             Route::Established(seconds) => {
                 self.alive.established(seconds);
                 self.server = Server::Established(text.to_owned());
-                let waiting: Vec<T> = self.tabs.iter().filter(|(_, open)| !**open).map(|(t, _)| t.clone()).collect();
-                for tab in waiting {
-                    self.open_tab(tab, text.to_owned());
-                }
+                let all: Vec<T> = self.tabs.keys().cloned().collect();
+                self.to_tabs(all, text);
             }
             Route::Ping => self.out.push_back(HubOutput::SendServer(protocol::pong_frame())),
             Route::Drop => {}
@@ -285,6 +294,12 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
                 self.to_tabs(waiting, text);
             }
             Route::User => self.to_tabs(self.user.signed(), text),
+            Route::Watch(changes) => {
+                for (name, ids) in &changes {
+                    self.user.watched(name, ids);
+                }
+                self.to_tabs(self.user.signed(), text);
+            }
             Route::All(error) => {
                 if error {
                     self.user.error();

@@ -46,8 +46,11 @@ pub enum Route {
     Channel(String),
     /// `pusher:signin_success`.
     SignedIn,
-    /// User frames (server-to-user, watchlist): the tabs that signed in.
+    /// Server-to-user frames: the tabs that signed in (or are signing in).
     User,
+    /// Watchlist changes (Sockudo's `online`/`offline`, Pusher's `watchlist_events`), as
+    /// (`online` or `offline`, user ids): the same tabs, and the hub keeps the statuses.
+    Watch(Vec<(String, Vec<String>)>),
     /// No channel: every tab (`true` for `pusher:error`).
     All(bool),
 }
@@ -95,6 +98,7 @@ pub fn server_frame<P: Payload>(text: &str) -> Option<(Route, P)> {
     let event = normal(&frame.event);
     let data = frame.data;
     let id = |data: &P| data.get("user_id").and_then(|i| i.as_id());
+    let ids = |data: &P| data.get("user_ids").and_then(|i| i.items()).unwrap_or_default().iter().filter_map(|i| i.as_id()).collect::<Vec<_>>();
     let route = match (event.as_str(), frame.channel) {
         ("pusher:connection_established", _) => Route::Established(data.get("activity_timeout").and_then(|t| t.as_number()).filter(|t| *t > 0.0)),
         ("pusher:ping", _) => Route::Ping,
@@ -113,7 +117,12 @@ pub fn server_frame<P: Payload>(text: &str) -> Option<(Route, P)> {
             None => Route::Channel(channel),
         },
         ("pusher:signin_success", _) => Route::SignedIn,
-        ("pusher_internal:watchlist_events" | "online" | "offline", None) => Route::User,
+        ("online" | "offline", None) => Route::Watch(vec![(event.clone(), ids(&data))]),
+        ("pusher_internal:watchlist_events", None) => Route::Watch(
+            data.get("events").and_then(|e| e.items()).unwrap_or_default().iter()
+                .filter_map(|e| Some((e.get("name")?.as_text()?, ids(e))))
+                .collect(),
+        ),
         (_, Some(channel)) if channel.starts_with("#server-to-user-") => Route::User,
         (_, Some(channel)) => Route::Channel(channel),
         (event, None) => Route::All(event == "pusher:error"),

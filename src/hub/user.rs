@@ -1,6 +1,10 @@
 //! The hub's user: the one user its socket belongs to (learned from the first presence
 //! `channel_data.user_id` or sign-in `user_data.id`), the socket's one `pusher:signin` and
-//! its cached `pusher:signin_success`, and the tabs that signed in.
+//! its cached `pusher:signin_success`, the tabs that signed in, and the watchlist statuses
+//! the server reported (Sockudo sends a user's initial statuses once per socket, before its
+//! `signin_success`: a tab that signs in later gets them from here).
+
+use crate::protocol;
 
 /// What to do with a tab's `pusher:signin`.
 #[derive(Debug, PartialEq, Eq)]
@@ -26,11 +30,13 @@ pub struct User<T> {
     id: Option<String>,
     signin: State<T>,
     signed: Vec<T>,
+    /// Watched user ids and whether they are online, as last reported.
+    watch: Vec<(String, bool)>,
 }
 
 impl<T> Default for User<T> {
     fn default() -> Self {
-        User { id: None, signin: State::None, signed: Vec::new() }
+        User { id: None, signin: State::None, signed: Vec::new(), watch: Vec::new() }
     }
 }
 
@@ -94,9 +100,52 @@ impl<T: Clone + PartialEq> User<T> {
         }
     }
 
-    /// The tabs that signed in (they get server-to-user and watchlist frames).
+    /// The tabs that signed in or are signing in (they get server-to-user and watchlist
+    /// frames: Sockudo sends the initial watchlist statuses before `signin_success`).
     pub fn signed(&self) -> Vec<T> {
-        self.signed.clone()
+        let mut tabs = self.signed.clone();
+        if let State::Pending(waiting) = &self.signin {
+            tabs.extend(waiting.iter().filter(|t| !self.signed.contains(t)).cloned());
+        }
+        tabs
+    }
+
+    /// A watchlist change: `name` is `online` or `offline` (others are ignored).
+    pub fn watched(&mut self, name: &str, ids: &[String]) {
+        let online = match name {
+            "online" => true,
+            "offline" => false,
+            _ => return,
+        };
+        for id in ids {
+            match self.watch.iter_mut().find(|(known, _)| known == id) {
+                Some(entry) => entry.1 = online,
+                None => self.watch.push((id.clone(), online)),
+            }
+        }
+    }
+
+    /// The statuses so far as Sockudo's frames (`online`, then `offline`; none when empty),
+    /// for a tab that signs in after the socket did.
+    pub fn status_frames(&self) -> Vec<String> {
+        [("online", true), ("offline", false)]
+            .into_iter()
+            .filter_map(|(name, online)| {
+                let ids: Vec<&String> = self.watch.iter().filter(|(_, o)| *o == online).map(|(id, _)| id).collect();
+                if ids.is_empty() {
+                    return None;
+                }
+                let mut frame = format!("{{\"event\":\"{name}\",\"data\":{{\"user_ids\":[");
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        frame.push(',');
+                    }
+                    protocol::push_json_string(&mut frame, id);
+                }
+                frame.push_str("]}}");
+                Some(frame)
+            })
+            .collect()
     }
 
     /// `tab` is gone.
