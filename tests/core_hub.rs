@@ -274,16 +274,23 @@ fn hostile_frames_are_dropped_without_panicking() {
     h.tab_frame(0, &9, &sub("x"));
     let out = drain(&mut h);
     assert!(out.iter().all(|o| matches!(o, O::SendServer(_) | O::ToTabs(..) | O::Solo(..))), "{out:?}");
-    assert_eq!(h.tab_count(), 2, "no tab lost (a presence subscribe without a readable user is not a mismatch)");
-    assert!(h.is_attached(&1));
+    // A presence subscribe or sign-in whose user cannot be read could be another user's: the
+    // tab goes solo (the server then judges it on its own socket), and nothing is forwarded.
+    let solos: Vec<&O<u32>> = out.iter().filter(|o| matches!(o, O::Solo(..))).collect();
+    assert_eq!(solos, vec![&O::Solo(1, "presence channel_data names no readable user_id".into())], "{out:?}");
+    assert!(!sent(&out).iter().any(|t| t.contains("presence-x") || t.contains("pusher:signin")), "{out:?}");
+    assert_eq!(h.tab_count(), 1);
+    assert!(h.is_attached(&2));
+    h.tab_frame(0, &2, r#"{"event":"pusher:signin","data":{"user_data":"{}"}}"#);
+    assert_eq!(drain(&mut h), vec![O::Solo(2, "sign-in user_data names no readable id".into()), O::CloseServer(1000, "no tab left".into())]);
 }
 
 #[test]
-fn protocol_2_names_route_like_protocol_7_and_a_channel_error_keeps_a_subscribed_channel() {
+fn a_channel_error_keeps_a_subscribed_channel() {
     let mut h = connected(&[1, 2]);
     h.tab_frame(0, &1, &sub("orders"));
     drain(&mut h);
-    let ok = json!({"event":"sockudo_internal:subscription_succeeded","channel":"orders","data":"{}"}).to_string();
+    let ok = json!({"event":"pusher_internal:subscription_succeeded","channel":"orders","data":"{}"}).to_string();
     h.server_frame(0, &ok);
     assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1], ok.clone())]);
     h.tab_frame(0, &2, &sub("orders"));
@@ -337,4 +344,64 @@ fn watchlist_statuses_reach_a_tab_signing_in_and_are_replayed_to_a_later_one() {
     let out = drain(&mut h);
     assert_eq!(out.len(), 2, "success and one online frame: {out:?}");
     assert_eq!(out[1], O::ToTabs(vec![3], r#"{"event":"online","data":{"user_ids":["6","7"]}}"#.into()));
+}
+
+#[test]
+fn a_channel_less_4009_refuses_the_oldest_pending_signed_channel_and_only_its_holders_hear_it() {
+    // Sockudo and Reverb refuse a bad signature with a channel-less pusher:error 4009.
+    let mut h = connected(&[1, 2, 3]);
+    h.tab_frame(0, &3, &sub("news"));
+    h.tab_frame(0, &1, &sub("private-a"));
+    h.tab_frame(0, &2, &sub("private-a"));
+    h.tab_frame(0, &2, &sub("private-b"));
+    drain(&mut h);
+    let refused = json!({"event":"pusher:error","data":{"code":4009,"message":"Invalid signature"}}).to_string();
+    h.server_frame(1, &refused);
+    let on_a = r#"{"event":"pusher:error","channel":"private-a","data":{"code":4009,"message":"Invalid signature"}}"#;
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1, 2], on_a.into())], "the error, on its channel, to its holders only");
+    h.tab_frame(2, &1, &sub("private-a"));
+    assert_eq!(sent(&drain(&mut h)), vec![sub("private-a")], "the refused channel is forgotten: the next subscribe is forwarded, not left waiting");
+    h.server_frame(3, &refused);
+    let on_b = r#"{"event":"pusher:error","channel":"private-b","data":{"code":4009,"message":"Invalid signature"}}"#;
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![2], on_b.into())], "the next 4009 is the next oldest pending signed channel's");
+    let signin = json!({"event":"pusher:signin","data":{"auth":"k:s","user_data":json!({"id":"5"}).to_string()}}).to_string();
+    h.tab_frame(4, &3, &signin);
+    drain(&mut h);
+    h.server_frame(5, &refused);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1], on_a.into())], "private-a is pending again and comes first");
+    h.server_frame(5, &refused);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![3], refused.clone())], "then the pending sign-in's tab");
+    h.tab_frame(6, &3, &signin);
+    assert_eq!(sent(&drain(&mut h)), vec![signin], "the refused sign-in is forgotten: the next one is forwarded");
+}
+
+#[test]
+fn a_refused_client_event_is_its_senders_and_other_errors_everyones() {
+    let mut h = connected(&[1, 2]);
+    h.tab_frame(0, &1, &sub("private-chat"));
+    h.server_frame(0, &succeeded("private-chat", json!({})));
+    h.tab_frame(0, &2, &sub("private-chat"));
+    drain(&mut h);
+    let whisper = json!({"event":"client-typing","channel":"private-chat","data":{}}).to_string();
+    h.tab_frame(1, &2, &whisper);
+    drain(&mut h);
+    let limited = json!({"event":"pusher:error","data":{"code":4301,"message":"Client event rejected due to rate limit"}}).to_string();
+    h.server_frame(2, &limited);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![2], limited)]);
+    let other = json!({"event":"pusher:error","data":{"code":4100,"message":"Over capacity"}}).to_string();
+    h.server_frame(3, &other);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![1, 2], other)]);
+}
+
+#[test]
+fn a_subscription_answered_twice_reaches_each_holder_once() {
+    let mut h = connected(&[1, 2]);
+    h.tab_frame(0, &1, &sub("orders"));
+    h.tab_frame(0, &1, &json!({"event":"pusher:unsubscribe","data":{"channel":"orders"}}).to_string());
+    h.tab_frame(0, &2, &sub("orders"));
+    assert_eq!(sent(&drain(&mut h)).len(), 3, "subscribe, unsubscribe, subscribe again");
+    let ok = succeeded("orders", json!({}));
+    h.server_frame(1, &ok);
+    h.server_frame(1, &ok);
+    assert_eq!(drain(&mut h), vec![O::ToTabs(vec![2], ok)], "the second answer is not delivered again");
 }

@@ -56,6 +56,8 @@ pub struct Hub<P, T> {
     table: Table<T>,
     user: User<T>,
     alive: KeepAlive,
+    /// The tab that sent the last client event (a refused one is its error).
+    last_client: Option<T>,
     out: VecDeque<HubOutput<T>>,
     _payload: PhantomData<P>,
 }
@@ -70,6 +72,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
             table: Table::default(),
             user: User::default(),
             alive: KeepAlive::new(options),
+            last_client: None,
             out: VecDeque::new(),
             _payload: PhantomData,
         }
@@ -157,6 +160,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
 
     fn reset(&mut self) {
         self.server = Server::Closed;
+        self.last_client = None;
         self.table.clear();
         self.user = User::default();
     }
@@ -187,8 +191,12 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
         let Some(frame) = route::tab_frame::<P>(text) else { return };
         match frame {
             TabFrame::Subscribe { channel, user } => {
-                if user.is_some_and(|id| !self.user.admits(&id)) {
-                    return self.solo(tab, "presence channel_data names another user than this socket's");
+                if channel.starts_with("presence-") {
+                    match user {
+                        None => return self.solo(tab, "presence channel_data names no readable user_id"),
+                        Some(id) if !self.user.admits(&id) => return self.solo(tab, "presence channel_data names another user than this socket's"),
+                        Some(_) => {}
+                    }
                 }
                 match self.table.subscribe(tab, &channel) {
                     Subscribe::Forward => self.out.push_back(HubOutput::SendServer(text.to_owned())),
@@ -204,8 +212,10 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
             TabFrame::Ping => self.to_tab(tab, protocol::pong_frame()),
             TabFrame::Pong => {}
             TabFrame::Signin(user) => {
-                if user.is_some_and(|id| !self.user.admits(&id)) {
-                    return self.solo(tab, "sign-in user_data names another user than this socket's");
+                match user {
+                    None => return self.solo(tab, "sign-in user_data names no readable id"),
+                    Some(id) if !self.user.admits(&id) => return self.solo(tab, "sign-in user_data names another user than this socket's"),
+                    Some(_) => {}
                 }
                 match self.user.signin(tab) {
                     Signin::Forward => self.out.push_back(HubOutput::SendServer(text.to_owned())),
@@ -231,6 +241,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
             return;
         }
         self.out.push_back(HubOutput::SendServer(text.to_owned()));
+        self.last_client = Some(tab.clone());
         let others: Vec<T> = self.table.holders(channel).into_iter().filter(|t| t != tab).collect();
         if others.is_empty() {
             return;
@@ -300,14 +311,38 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
                 }
                 self.to_tabs(self.user.signed(), text);
             }
-            Route::All(error) => {
-                if error {
-                    self.user.error();
-                }
+            Route::Error(code) => self.server_error(text, &data, code),
+            Route::All => {
                 let all: Vec<T> = self.tabs.keys().cloned().collect();
                 self.to_tabs(all, text);
             }
         }
+    }
+
+    /// A channel-less `pusher:error` goes to the tabs it concerns, read as the engine reads
+    /// it: a 4009 refuses the oldest pending signed subscription (its holders get the error
+    /// on that channel, and the channel is forgotten so the next subscribe is forwarded),
+    /// else a pending sign-in (its tabs); a 4300-4399 (a client event refused) goes to the
+    /// tab that sent the last client event; anything else to every tab.
+    fn server_error(&mut self, text: &str, data: &P, code: Option<f64>) {
+        if code == Some(4009.0) {
+            if let Some(channel) = self.table.oldest_pending_signed() {
+                let holders = self.table.failed(&channel);
+                let frame = data.to_json().map(|json| protocol::client_event_frame(&channel, "pusher:error", &json));
+                return self.to_tabs(holders, frame.as_deref().unwrap_or(text));
+            }
+            let waiting = self.user.error();
+            if !waiting.is_empty() {
+                return self.to_tabs(waiting, text);
+            }
+        }
+        if code.is_some_and(|c| (4300.0..4400.0).contains(&c)) {
+            if let Some(sender) = self.last_client.clone().filter(|t| self.tabs.contains_key(t)) {
+                return self.to_tab(&sender, text.to_owned());
+            }
+        }
+        let all: Vec<T> = self.tabs.keys().cloned().collect();
+        self.to_tabs(all, text);
     }
 
     /// The real socket closed: every tab's link closes with the server's code (each engine

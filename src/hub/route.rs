@@ -51,8 +51,10 @@ pub enum Route {
     /// Watchlist changes (Sockudo's `online`/`offline`, Pusher's `watchlist_events`), as
     /// (`online` or `offline`, user ids): the same tabs, and the hub keeps the statuses.
     Watch(Vec<(String, Vec<String>)>),
-    /// No channel: every tab (`true` for `pusher:error`).
-    All(bool),
+    /// A channel-less `pusher:error`, with its code: the hub finds whose it is.
+    Error(Option<f64>),
+    /// Any other frame with no channel: every tab.
+    All,
 }
 
 /// A JSON-string field holding JSON (`channel_data`, `user_data`), read for its user id.
@@ -81,21 +83,10 @@ pub fn tab_frame<P: Payload>(text: &str) -> Option<TabFrame<P>> {
     })
 }
 
-/// A server event name with Sockudo's protocol 2 prefixes read as protocol 7's.
-fn normal(event: &str) -> String {
-    if let Some(rest) = event.strip_prefix("sockudo_internal:") {
-        return format!("pusher_internal:{rest}");
-    }
-    match event.strip_prefix("sockudo:") {
-        Some(rest) => format!("pusher:{rest}"),
-        None => event.to_owned(),
-    }
-}
-
 /// A server frame's route, and its data for roster building; `None` when unreadable.
 pub fn server_frame<P: Payload>(text: &str) -> Option<(Route, P)> {
     let frame = protocol::decode_text::<P>(text).ok()?;
-    let event = normal(&frame.event);
+    let event = frame.event;
     let data = frame.data;
     let id = |data: &P| data.get("user_id").and_then(|i| i.as_id());
     let ids = |data: &P| data.get("user_ids").and_then(|i| i.items()).unwrap_or_default().iter().filter_map(|i| i.as_id()).collect::<Vec<_>>();
@@ -125,7 +116,8 @@ pub fn server_frame<P: Payload>(text: &str) -> Option<(Route, P)> {
         ),
         (_, Some(channel)) if channel.starts_with("#server-to-user-") => Route::User,
         (_, Some(channel)) => Route::Channel(channel),
-        (event, None) => Route::All(event == "pusher:error"),
+        ("pusher:error", None) => Route::Error(data.get("code").and_then(|c| c.as_number())),
+        (_, None) => Route::All,
     };
     Some((route, data))
 }

@@ -2,6 +2,7 @@
 //! one real subscription is pending or done, and what a late holder gets at once (the
 //! server's `subscription_succeeded` verbatim, or for presence one rebuilt from the roster).
 
+use crate::channels::ChannelKind;
 use crate::fast_map::FastMap;
 
 use super::roster::Roster;
@@ -19,7 +20,9 @@ pub enum Subscribe {
 
 #[derive(Debug)]
 enum State {
-    Pending,
+    /// Forwarded, unanswered; the number says in which order (the oldest signed one is what
+    /// a channel-less 4009 refuses, as the engine reads it).
+    Pending(u64),
     /// Subscribed: the success frame (non-presence) or the roster (presence).
     Subscribed { frame: String, roster: Option<Roster> },
 }
@@ -35,11 +38,12 @@ struct Channel<T> {
 #[derive(Debug)]
 pub struct Table<T> {
     channels: FastMap<String, Channel<T>>,
+    forwarded: u64,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { channels: FastMap::default() }
+        Table { channels: FastMap::default(), forwarded: 0 }
     }
 }
 
@@ -48,7 +52,8 @@ impl<T: Clone + PartialEq> Table<T> {
     pub fn subscribe(&mut self, tab: &T, channel: &str) -> Subscribe {
         match self.channels.get_mut(channel) {
             None => {
-                self.channels.insert(channel.to_owned(), Channel { holders: vec![tab.clone()], state: State::Pending });
+                self.forwarded += 1;
+                self.channels.insert(channel.to_owned(), Channel { holders: vec![tab.clone()], state: State::Pending(self.forwarded) });
                 Subscribe::Forward
             }
             Some(entry) => {
@@ -56,7 +61,7 @@ impl<T: Clone + PartialEq> Table<T> {
                     entry.holders.push(tab.clone());
                 }
                 match &entry.state {
-                    State::Pending => Subscribe::Wait,
+                    State::Pending(_) => Subscribe::Wait,
                     State::Subscribed { roster: Some(roster), .. } => Subscribe::Reply(roster.succeeded_frame(channel)),
                     State::Subscribed { frame, roster: None } => Subscribe::Reply(frame.clone()),
                 }
@@ -78,19 +83,35 @@ impl<T: Clone + PartialEq> Table<T> {
     }
 
     /// The server confirmed `channel`: keeps `frame` (or the roster for presence) and returns
-    /// the holders, who were all waiting for it. A confirmation for a channel nobody holds
-    /// returns nobody.
+    /// the holders, who were all waiting for it. A confirmation for a channel nobody holds,
+    /// or a second one (a subscribe forwarded again after the last holder left, answered
+    /// twice), returns nobody: each holder gets one.
     pub fn succeeded(&mut self, channel: &str, frame: &str, roster: Option<Roster>) -> Vec<T> {
         let Some(entry) = self.channels.get_mut(channel) else { return Vec::new() };
+        let waited = matches!(entry.state, State::Pending(_));
         entry.state = State::Subscribed { frame: frame.to_owned(), roster };
-        entry.holders.clone()
+        if waited { entry.holders.clone() } else { Vec::new() }
+    }
+
+    /// The oldest pending channel that needed a signature (private, presence, encrypted):
+    /// the one a channel-less `pusher:error` 4009 refuses.
+    pub fn oldest_pending_signed(&self) -> Option<String> {
+        self.channels
+            .iter()
+            .filter(|(name, _)| ChannelKind::of(name).needs_auth())
+            .filter_map(|(name, entry)| match entry.state {
+                State::Pending(order) => Some((order, name)),
+                State::Subscribed { .. } => None,
+            })
+            .min_by_key(|(order, _)| *order)
+            .map(|(_, name)| name.clone())
     }
 
     /// The server refused `channel` (or sent an error on it): returns its holders; a pending
     /// channel is forgotten (the next subscribe is forwarded), a subscribed one is kept.
     pub fn failed(&mut self, channel: &str) -> Vec<T> {
         match self.channels.get(channel) {
-            Some(entry) if matches!(entry.state, State::Pending) => self.channels.remove(channel).map(|e| e.holders).unwrap_or_default(),
+            Some(entry) if matches!(entry.state, State::Pending(_)) => self.channels.remove(channel).map(|e| e.holders).unwrap_or_default(),
             _ => self.holders(channel),
         }
     }

@@ -93,10 +93,15 @@ impl<T: Clone + PartialEq> User<T> {
         waiting
     }
 
-    /// A `pusher:error` while a sign-in is pending: it failed, the next one is forwarded.
-    pub fn error(&mut self) {
-        if matches!(self.signin, State::Pending(_)) {
-            self.signin = State::None;
+    /// A channel-less `pusher:error` 4009 while a sign-in is pending: it failed; returns the
+    /// tabs that waited (the next sign-in is forwarded).
+    pub fn error(&mut self) -> Vec<T> {
+        match std::mem::replace(&mut self.signin, State::None) {
+            State::Pending(waiting) => waiting,
+            other => {
+                self.signin = other;
+                Vec::new()
+            }
         }
     }
 

@@ -171,8 +171,10 @@ impl Participant {
         if self.state.borrow().solo.is_some() {
             return;
         }
-        if let Ok(host) = HubHost::start(&key, &self.options) {
-            self.state.borrow_mut().hub = Some(host);
+        match HubHost::start(&key, &self.options) {
+            Ok(host) => self.state.borrow_mut().hub = Some(host),
+            // Holding the leader lock with no hub would stall the whole group: give it up.
+            Err(_) => self.go_solo("the shared connection's hub could not start (BroadcastChannel refused): this Echo connects on its own".into()),
         }
     }
 
@@ -180,8 +182,9 @@ impl Participant {
         let mut all = pairs.to_vec();
         let tab = JsValue::from_str(&self.id);
         all.push(("tab", &tab));
-        if let Some(channel) = self.state.borrow().channel.as_ref() {
-            channel.post(&all);
+        let poster = self.state.borrow().channel.as_ref().map(Channel::poster);
+        if let Some(poster) = poster {
+            poster.post(&all);
         }
     }
 

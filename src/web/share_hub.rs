@@ -104,7 +104,7 @@ impl HubHost {
                 host.message(&message);
             }
         })?;
-        channel.post(&[("t", &"hub".into()), ("hub", &host.id.as_str().into())]);
+        channel.poster().post(&[("t", &"hub".into()), ("hub", &host.id.as_str().into())]);
         host.state.borrow_mut().channel = Some(channel);
         Ok(host)
     }
@@ -170,8 +170,9 @@ impl HubHost {
         let mut all: Vec<(&str, &JsValue)> = pairs.to_vec();
         let id = JsValue::from_str(&self.id);
         all.push(("hub", &id));
-        if let Some(channel) = self.state.borrow().channel.as_ref() {
-            channel.post(&all);
+        let poster = self.state.borrow().channel.as_ref().map(Channel::poster);
+        if let Some(poster) = poster {
+            poster.post(&all);
         }
     }
 

@@ -169,8 +169,20 @@ impl Channel {
     }
 
     /// Posts a message object built from `pairs` (a failure, e.g. a closed channel, is ignored).
+    /// What posts on it: a cheap JS reference, to post with no borrow of the channel's
+    /// owner held (`postMessage` is a call into JS).
+    pub fn poster(&self) -> Poster {
+        Poster(self.channel.clone())
+    }
+}
+
+/// Posts on a [`Channel`] (see [`Channel::poster`]).
+pub struct Poster(BroadcastChannel);
+
+impl Poster {
+    /// Posts one message: an object of `pairs`.
     pub fn post(&self, pairs: &[(&str, &JsValue)]) {
-        let _ = self.channel.post_message(&js::object(pairs));
+        let _ = self.0.post_message(&js::object(pairs));
     }
 }
 

@@ -9,7 +9,7 @@
 // CLEANUP_ASYNC_ENABLED=false; the harness' shared Sockudo (watchlist events on) shows online.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, reset, logged, eventually, startPrivateSockudo } from './support.mjs';
+import { launch, openPage, reset, logged, eventually, sleep, startPrivateSockudo, env } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -46,6 +46,14 @@ test('onWatchlist: initial status, online on sign-in, offline on disconnect (Soc
     assert.deepEqual(await watchEvents(ada, '2'), ['offline', 'online']);
 
     await grace.evaluate(() => window.echo.disconnect());
+    if (env.share) {
+      // Suite pkg-browser-shared: a sign-in belongs to the socket, and Grace's page shares
+      // its socket with her leader tab, which keeps it signed in: she is online until her
+      // last tab goes (README, shareConnection). Closing her tabs signs her out.
+      await sleep(1500);
+      assert.deepEqual(await watchEvents(ada, '2'), ['offline', 'online'], 'still online: her other tab holds the signed-in socket');
+      await grace.context().close();
+    }
     await eventually(async () => (await watchEvents(ada, '2')).length === 3, "Ada's watchlist listener gets offline for Grace");
     assert.deepEqual(await watchEvents(ada, '2'), ['offline', 'online', 'offline']);
     const [name, ids] = (await logged(ada, 'watch')).at(-1);
