@@ -33,7 +33,7 @@
 //! - **Solo**: on `solo` (this Echo names another user than the group's) the participant
 //!   leaves the group for its life: its link closes with 4200 and the engine connects directly.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
@@ -41,38 +41,49 @@ use wasm_bindgen::JsValue;
 
 use super::input::{Input, InputSink};
 use super::share_hub::HubHost;
+use super::clock::now;
 use super::share_js::{self, Channel, HeldLock};
 use crate::engine::SocketHandle;
 use crate::options::Options;
 
 /// One link: the engine's socket, virtual.
-struct Link {
-    handle: SocketHandle,
+pub(super) struct Link {
+    pub(super) handle: SocketHandle,
     url: String,
     /// The hub it is open to; `None` while the attach waits for an answer.
-    hub: Option<String>,
+    pub(super) hub: Option<String>,
 }
 
-struct State {
+pub(super) struct State {
     solo: Option<String>,
-    key: Option<String>,
-    channel: Option<Channel>,
-    tab_lock: Option<HeldLock>,
+    pub(super) key: Option<String>,
+    pub(super) channel: Option<Channel>,
+    pub(super) tab_lock: Option<HeldLock>,
     tab_locked: bool,
-    leader_lock: Option<HeldLock>,
-    hub: Option<Rc<HubHost>>,
-    link: Option<Link>,
+    pub(super) leader_lock: Option<HeldLock>,
+    pub(super) hub: Option<Rc<HubHost>>,
+    pub(super) link: Option<Link>,
     tabs: u32,
-    _pagehide: Option<EventListener>,
+    /// When the hub this link is open to was last heard from, and the probe sent since.
+    pub(super) heard: u64,
+    pub(super) probe: Option<u64>,
+    /// The watchdog (`web/share_takeover.rs`) and a takeover under way.
+    pub(super) watch: Option<gloo_timers::callback::Interval>,
+    pub(super) takeover: Option<HeldLock>,
+    pub(super) page: Vec<EventListener>,
+    /// The link detached on `pagehide` (moved if the page comes back from the cache).
+    pub(super) parked: Option<SocketHandle>,
 }
 
 /// One Echo's part in the sharing.
 pub struct Participant {
-    id: String,
+    pub(super) id: String,
     options: Options,
-    state: RefCell<State>,
+    pub(super) state: RefCell<State>,
     sink: Weak<dyn InputSink>,
-    me: Weak<Participant>,
+    pub(super) me: Weak<Participant>,
+    /// Set while a frame this tab is not to show a desktop notification for is delivered.
+    quiet: Cell<bool>,
 }
 
 /// What `diagnose().sharing` shows.
@@ -102,20 +113,18 @@ impl Participant {
                 hub: None,
                 link: None,
                 tabs: 0,
-                _pagehide: None,
+                heard: 0,
+                probe: None,
+                watch: None,
+                takeover: None,
+                page: Vec::new(),
+                parked: None,
             }),
             sink,
             me: me.clone(),
+            quiet: Cell::new(false),
         });
-        let weak = participant.me.clone();
-        let pagehide = web_sys::window().map(|window| {
-            EventListener::new(&window, "pagehide", move |_| {
-                if let Some(p) = weak.upgrade() {
-                    p.detach();
-                }
-            })
-        });
-        participant.state.borrow_mut()._pagehide = pagehide;
+        participant.watch_page();
         let weak = participant.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let hashed = share_js::sha256_hex(&text).await;
@@ -128,7 +137,7 @@ impl Participant {
         participant
     }
 
-    fn join(&self, key: String) {
+    pub(super) fn join(&self, key: String) {
         let weak = self.me.clone();
         let channel = Channel::open(&format!("echo-wasm:share:{key}"), move |message| {
             if let Some(p) = weak.upgrade() {
@@ -147,36 +156,76 @@ impl Participant {
                 state.key = Some(key);
                 state.channel = Some(channel);
                 state.tab_lock = Some(lock);
+                drop(state);
+                self.start_watch();
             }
             _ => self.go_solo("the shared connection could not be joined (BroadcastChannel or Web Locks refused): this Echo connects on its own".into()),
         }
     }
 
     fn tab_locked(&self) {
-        let Some(key) = self.state.borrow().key.clone() else { return };
         self.state.borrow_mut().tab_locked = true;
-        let weak = self.me.clone();
-        let leader = HeldLock::request(&format!("echo-wasm:share:{key}:leader"), move || {
+        self.queue_for_leader(false);
+        self.send_attach();
+    }
+
+    /// Requests the leader lock: queued, or (`steal`, a takeover) taken from its holder.
+    /// Replaces (and so gives up) an earlier request: never two at once.
+    pub(super) fn queue_for_leader(&self, steal: bool) {
+        let Some(key) = self.state.borrow().key.clone() else { return };
+        let old = self.state.borrow_mut().leader_lock.take();
+        drop(old);
+        let (weak, lost) = (self.me.clone(), self.me.clone());
+        let ask = share_js::Ask { steal, if_available: false };
+        let granted = move |_| {
             if let Some(p) = weak.upgrade() {
                 p.lead();
             }
-        });
+            true
+        };
+        let lost = move || {
+            if let Some(p) = lost.upgrade() {
+                p.lost_lead();
+            }
+        };
+        let leader = HeldLock::ask(&format!("echo-wasm:share:{key}:leader"), ask, granted, lost);
         self.state.borrow_mut().leader_lock = leader.ok();
-        self.send_attach();
     }
 
     /// The leader lock is ours: host the hub.
     fn lead(&self) {
         let Some(key) = self.state.borrow().key.clone() else { return };
-        if self.state.borrow().solo.is_some() {
+        let takeover = self.state.borrow_mut().takeover.take();
+        drop(takeover);
+        if self.state.borrow().solo.is_some() || self.state.borrow().hub.is_some() {
             return;
         }
-        if let Ok(host) = HubHost::start(&key, &self.options) {
+        let weak = self.me.clone();
+        let lost = move || {
+            if let Some(p) = weak.upgrade() {
+                p.lost_lead();
+            }
+        };
+        if let Ok(host) = HubHost::start(&key, &self.id, &self.options, lost) {
             self.state.borrow_mut().hub = Some(host);
         }
     }
 
-    fn post(&self, pairs: &[(&str, &JsValue)]) {
+    /// The hub stopped leading (its lock was stolen, or it found another leader after a
+    /// freeze): stop it, move this Echo's link, and queue for the lock again.
+    pub(super) fn lost_lead(&self) {
+        let hub = self.state.borrow_mut().hub.take();
+        let Some(hub) = hub else { return };
+        hub.stop();
+        let on_it = self.state.borrow().link.as_ref().is_some_and(|l| l.hub.as_deref() == Some(hub.id.as_str()));
+        if on_it {
+            self.move_link("the shared connection's leader was replaced while frozen");
+        }
+        drop(hub);
+        self.queue_for_leader(false);
+    }
+
+    pub(super) fn post(&self, pairs: &[(&str, &JsValue)]) {
         let mut all = pairs.to_vec();
         let tab = JsValue::from_str(&self.id);
         all.push(("tab", &tab));
@@ -193,7 +242,8 @@ impl Participant {
                 _ => return,
             }
         };
-        self.post(&[("t", &"attach".into()), ("url", &url.into())]);
+        let (page, visible) = (JsValue::from_str(&share_js::page_id()), JsValue::from_bool(share_js::page_visible()));
+        self.post(&[("t", &"attach".into()), ("url", &url.into()), ("page", &page), ("visible", &visible)]);
     }
 
     /// True while this Echo shares (not solo): its engine's sockets are links.
@@ -226,9 +276,22 @@ impl Participant {
         }
     }
 
-    fn detach(&self) {
+    pub(super) fn detach(&self) {
         if self.state.borrow_mut().link.take().is_some() {
             self.post(&[("t", &"detach".into())]);
+        }
+    }
+
+    /// Moves the link (if any) to the next hub: closed as 4200, reopened at once.
+    pub(super) fn move_link(&self, reason: &str) {
+        let link = self.state.borrow_mut().link.take();
+        self.moved(link.map(|l| l.handle), reason);
+    }
+
+    /// Tells the engine its link `handle` moved (closed as 4200, reopened at once).
+    pub(super) fn moved(&self, handle: Option<SocketHandle>, reason: &str) {
+        if let (Some(handle), Some(sink)) = (handle, self.sink.upgrade()) {
+            sink.input(Input::Moved(handle, reason.to_owned()));
         }
     }
 
@@ -248,16 +311,17 @@ impl Participant {
 
     /// Stops the hub (the next tab in the leader queue takes over), releases the locks and
     /// the channel (`all`: the page listener too).
-    fn teardown(&self, all: bool) {
-        let (hub, leader, tab, channel, pagehide) = {
+    pub(super) fn teardown(&self, all: bool) {
+        let (hub, leader, tab, channel, page, watch, takeover) = {
             let mut state = self.state.borrow_mut();
-            let pagehide = if all { state._pagehide.take() } else { None };
-            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take(), pagehide)
+            let page = if all { std::mem::take(&mut state.page) } else { Vec::new() };
+            state.tab_locked = false;
+            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take(), page, state.watch.take(), state.takeover.take())
         };
         if let Some(hub) = &hub {
             hub.stop();
         }
-        drop((hub, leader, tab, channel, pagehide));
+        drop((hub, leader, tab, channel, page, watch, takeover));
     }
 
     fn message(&self, message: &JsValue) {
@@ -268,16 +332,26 @@ impl Participant {
             None => (None, None),
         };
         let on_this_hub = matches!(&linked_to, Some(Some(h)) if *h == hub);
+        if on_this_hub {
+            let mut state = self.state.borrow_mut();
+            state.heard = now();
+            state.probe = None;
+        }
         match kind.as_str() {
             "hub" => match linked_to {
                 Some(None) => self.send_attach(),
-                Some(Some(other)) if other != hub => self.close_link(4200, "the shared connection has a new leader"),
+                Some(Some(other)) if other != hub => self.move_link("the shared connection has a new leader"),
                 _ => {}
             },
-            "bye" if on_this_hub => self.close_link(4200, "the shared connection's leader left"),
+            "bye" if on_this_hub => self.move_link("the shared connection's leader left"),
             "open" if to_me && linked_to == Some(None) => {
-                if let Some(link) = self.state.borrow_mut().link.as_mut() {
-                    link.hub = Some(hub);
+                {
+                    let mut state = self.state.borrow_mut();
+                    if let Some(link) = state.link.as_mut() {
+                        link.hub = Some(hub);
+                    }
+                    state.heard = now();
+                    state.probe = None;
                 }
                 self.deliver(handle, |h| Input::Open(h));
             }
@@ -286,7 +360,11 @@ impl Participant {
                 let me = JsValue::from_str(&self.id);
                 if js_sys::Array::is_array(&to) && js_sys::Array::from(&to).includes(&me, 0) {
                     let text = share_js::field(message, "text");
+                    // Another recipient shows this frame's desktop notification.
+                    let quiet = share_js::text(message, "n").is_some_and(|n| n != self.id);
+                    self.quiet.set(quiet);
                     self.deliver(handle, |h| Input::Frame(h, text));
+                    self.quiet.set(false);
                 }
             }
             "close" if to_me && linked_to.is_some() => {
@@ -303,7 +381,8 @@ impl Participant {
                     sink.input(Input::Close(h, 4200, "leaving the shared connection: connecting on its own".into()));
                 }
             }
-            "tabs" => {
+            // From its hub, or the one it is attaching to (the count may change before the open).
+            "tabs" if on_this_hub || linked_to == Some(None) => {
                 if let Some(n) = share_js::field(message, "n").as_f64() {
                     self.state.borrow_mut().tabs = n as u32;
                 }
@@ -316,6 +395,11 @@ impl Participant {
         if let (Some(handle), Some(sink)) = (handle, self.sink.upgrade()) {
             sink.input(input(handle));
         }
+    }
+
+    /// True while a frame is delivered whose desktop notification another tab shows.
+    pub fn quiet(&self) -> bool {
+        self.quiet.get()
     }
 
     /// What `diagnose().sharing` shows.
