@@ -1,5 +1,5 @@
 //! `shareConnection: true`: one WebSocket per browser for the Echos of one sharing key
-//! (issue #14). Each Echo is a *participant*: its engine runs unchanged, but the socket it
+//! (issues #14 and #15). Each Echo is a *participant*: its engine runs unchanged, but the socket it
 //! opens is a *link* to the hub (`web/share_hub.rs`, the core's `hub/`) hosted by the
 //! leader tab, which owns the one real socket.
 //!
@@ -12,24 +12,41 @@
 //! - **Locks** (Web Locks): every participant has a random id and holds
 //!   `echo-wasm:share:<key>:tab:<id>` for its life (the hub requests it to learn when the
 //!   tab is gone: closed, crashed or destroyed), and queues for `echo-wasm:share:<key>:leader`.
-//!   The holder of the leader lock hosts the hub until it is destroyed (hand-off) or its
-//!   page goes away.
+//!   The holder of the leader lock hosts the hub until it is destroyed (hand-off), its page
+//!   hides (`pagehide`: it stops hosting and lets both locks go at once) or the lock is taken
+//!   from it (a takeover). `echo-wasm:share:<key>:takeover` (asked with `ifAvailable`) lets
+//!   only one follower steal the leader lock from a frozen hub.
 //! - **Messages** go over the `BroadcastChannel` `echo-wasm:share:<key>` as plain objects
-//!   with a type `t`. From a participant: `{t:'attach', tab, url}` (its engine opened a
-//!   socket; sent once its tab lock is held, and again whenever a hub announces itself while
-//!   the link is not open), `{t:'frame', tab, text}` (a frame its engine sends),
-//!   `{t:'detach', tab}` (its engine closed the socket, `disconnect()`, `destroy()`,
-//!   `pagehide`). From the hub (each with `hub`, the hub's id): `{t:'hub'}` (announce, on
+//!   with a type `t`. From a participant: `{t:'attach', tab, url, page, visible}` (its engine
+//!   opened a socket; sent once its tab lock is held, and again whenever a hub announces
+//!   itself while the link is not open; `page` is its page's id, `visible` its page's
+//!   visibility), `{t:'frame', tab, text}` (a frame its engine sends), `{t:'detach', tab}`
+//!   (its engine closed the socket, `disconnect()`, `destroy()`, `pagehide`), `{t:'vis', tab,
+//!   visible, page}` (its page's visibility changed), `{t:'probe', tab}` (its hub was silent:
+//!   is it alive?). From the hub (each with `hub`, the hub's id): `{t:'hub'}` (announce, on
 //!   start), `{t:'open', to}` (the link is open; the handshake follows), `{t:'to', to:[ids],
-//!   text}` (one frame for these tabs), `{t:'close', to, code, reason}` (the link closed: the
-//!   server's close code, so each engine applies its own policy), `{t:'solo', to, reason}`
-//!   (another user: leave the group), `{t:'tabs', n}` (the number of attached tabs, on each
-//!   change), `{t:'bye'}` (the hub stops).
+//!   text, n}` (one frame for these tabs; `n` the one of them that shows its desktop
+//!   notification: a visible one, else one in the hub's page, else the first),
+//!   `{t:'close', to, code, reason}` (the link closed: the server's close code, so each
+//!   engine applies its own policy), `{t:'solo', to, reason}` (another user: leave the
+//!   group), `{t:'tabs', n}` (the number of attached tabs, on each change), `{t:'beat'}`
+//!   (every second, and in answer to a probe), `{t:'bye'}` (the hub stops).
 //! - **Hub changes**: a link open to a hub that says `bye`, or when another hub announces
-//!   itself, is closed with 4200 (reconnect at once): the engine reconnects with its normal
-//!   policy, the link attaches to the new hub and the engine resubscribes (authorizing its own
-//!   channels). The leader's own engine links to its hub through the same channel (a second
-//!   `BroadcastChannel` object in the page): asynchronous, never re-entrant.
+//!   itself, *moves*: the engine gets it closed as 4200 and reconnects at once (never backed
+//!   off: `Engine::handle_moved`), the link attaches to the new hub and the engine
+//!   resubscribes (authorizing its own channels). A participant ignores every message from a
+//!   hub other than the one its link is open to (but for the announce, and the tab count
+//!   while it attaches). The leader's own engine links to its hub through the same channel (a
+//!   second `BroadcastChannel` object in the page): asynchronous, never re-entrant.
+//! - **Frozen leader** (`web/share_lead.rs`, `web/share_doubt.rs`, timings in
+//!   `web/share_timing.rs`): a follower whose hub stays silent probes it; an unanswered probe
+//!   makes it take the takeover lock and steal the leader lock; its new hub announces itself
+//!   and every link moves. The old hub, thawed, doubts itself (a gap between its beats) and
+//!   holds back every input until Web Locks say whose page holds the leader lock: not its
+//!   own, so it drops what its socket buffered while frozen, closes that socket, says `bye`;
+//!   its own engine's link moves to the new hub and the tab queues for the lock again.
+//! - **Back/forward cache**: `pagehide` detaches and lets the locks go; a `pageshow` with
+//!   `persisted` joins the group again and moves the engine's link at once.
 //! - **Solo**: on `solo` (this Echo names another user than the group's) the participant
 //!   leaves the group for its life: its link closes with 4200 and the engine connects directly.
 
@@ -41,7 +58,6 @@ use wasm_bindgen::JsValue;
 
 use super::input::{Input, InputSink};
 use super::share_hub::HubHost;
-use super::clock::now;
 use super::share_js::{self, Channel, HeldLock};
 use crate::engine::SocketHandle;
 use crate::options::Options;
@@ -55,7 +71,7 @@ pub(super) struct Link {
 }
 
 pub(super) struct State {
-    solo: Option<String>,
+    pub(super) solo: Option<String>,
     pub(super) key: Option<String>,
     pub(super) channel: Option<Channel>,
     pub(super) tab_lock: Option<HeldLock>,
@@ -63,7 +79,7 @@ pub(super) struct State {
     pub(super) leader_lock: Option<HeldLock>,
     pub(super) hub: Option<Rc<HubHost>>,
     pub(super) link: Option<Link>,
-    tabs: u32,
+    pub(super) tabs: u32,
     /// When the hub this link is open to was last heard from, and the probe sent since.
     pub(super) heard: u64,
     pub(super) probe: Option<u64>,
@@ -78,12 +94,12 @@ pub(super) struct State {
 /// One Echo's part in the sharing.
 pub struct Participant {
     pub(super) id: String,
-    options: Options,
+    pub(super) options: Options,
     pub(super) state: RefCell<State>,
-    sink: Weak<dyn InputSink>,
+    pub(super) sink: Weak<dyn InputSink>,
     pub(super) me: Weak<Participant>,
     /// Set while a frame this tab is not to show a desktop notification for is delivered.
-    quiet: Cell<bool>,
+    pub(super) quiet: Cell<bool>,
 }
 
 /// What `diagnose().sharing` shows.
@@ -169,62 +185,6 @@ impl Participant {
         self.send_attach();
     }
 
-    /// Requests the leader lock: queued, or (`steal`, a takeover) taken from its holder.
-    /// Replaces (and so gives up) an earlier request: never two at once.
-    pub(super) fn queue_for_leader(&self, steal: bool) {
-        let Some(key) = self.state.borrow().key.clone() else { return };
-        let old = self.state.borrow_mut().leader_lock.take();
-        drop(old);
-        let (weak, lost) = (self.me.clone(), self.me.clone());
-        let ask = share_js::Ask { steal, if_available: false };
-        let granted = move |_| {
-            if let Some(p) = weak.upgrade() {
-                p.lead();
-            }
-            true
-        };
-        let lost = move || {
-            if let Some(p) = lost.upgrade() {
-                p.lost_lead();
-            }
-        };
-        let leader = HeldLock::ask(&format!("echo-wasm:share:{key}:leader"), ask, granted, lost);
-        self.state.borrow_mut().leader_lock = leader.ok();
-    }
-
-    /// The leader lock is ours: host the hub.
-    fn lead(&self) {
-        let Some(key) = self.state.borrow().key.clone() else { return };
-        let takeover = self.state.borrow_mut().takeover.take();
-        drop(takeover);
-        if self.state.borrow().solo.is_some() || self.state.borrow().hub.is_some() {
-            return;
-        }
-        let weak = self.me.clone();
-        let lost = move || {
-            if let Some(p) = weak.upgrade() {
-                p.lost_lead();
-            }
-        };
-        if let Ok(host) = HubHost::start(&key, &self.id, &self.options, lost) {
-            self.state.borrow_mut().hub = Some(host);
-        }
-    }
-
-    /// The hub stopped leading (its lock was stolen, or it found another leader after a
-    /// freeze): stop it, move this Echo's link, and queue for the lock again.
-    pub(super) fn lost_lead(&self) {
-        let hub = self.state.borrow_mut().hub.take();
-        let Some(hub) = hub else { return };
-        hub.stop();
-        let on_it = self.state.borrow().link.as_ref().is_some_and(|l| l.hub.as_deref() == Some(hub.id.as_str()));
-        if on_it {
-            self.move_link("the shared connection's leader was replaced while frozen");
-        }
-        drop(hub);
-        self.queue_for_leader(false);
-    }
-
     pub(super) fn post(&self, pairs: &[(&str, &JsValue)]) {
         let mut all = pairs.to_vec();
         let tab = JsValue::from_str(&self.id);
@@ -234,7 +194,7 @@ impl Participant {
         }
     }
 
-    fn send_attach(&self) {
+    pub(super) fn send_attach(&self) {
         let url = {
             let state = self.state.borrow();
             match &state.link {
@@ -296,14 +256,14 @@ impl Participant {
     }
 
     /// Closes the link (if any) for the engine, with `code` and `reason`.
-    fn close_link(&self, code: u16, reason: &str) {
+    pub(super) fn close_link(&self, code: u16, reason: &str) {
         let link = self.state.borrow_mut().link.take();
         if let (Some(link), Some(sink)) = (link, self.sink.upgrade()) {
             sink.input(Input::Close(link.handle, code, reason.to_owned()));
         }
     }
 
-    fn go_solo(&self, reason: String) {
+    pub(super) fn go_solo(&self, reason: String) {
         self.state.borrow_mut().solo = Some(reason);
         self.teardown(false);
         self.close_link(4200, "leaving the shared connection: connecting on its own");
@@ -322,79 +282,6 @@ impl Participant {
             hub.stop();
         }
         drop((hub, leader, tab, channel, page, watch, takeover));
-    }
-
-    fn message(&self, message: &JsValue) {
-        let (Some(kind), Some(hub)) = (share_js::text(message, "t"), share_js::text(message, "hub")) else { return };
-        let to_me = share_js::text(message, "to").as_deref() == Some(self.id.as_str());
-        let (handle, linked_to) = match self.state.borrow().link.as_ref() {
-            Some(link) => (Some(link.handle), Some(link.hub.clone())),
-            None => (None, None),
-        };
-        let on_this_hub = matches!(&linked_to, Some(Some(h)) if *h == hub);
-        if on_this_hub {
-            let mut state = self.state.borrow_mut();
-            state.heard = now();
-            state.probe = None;
-        }
-        match kind.as_str() {
-            "hub" => match linked_to {
-                Some(None) => self.send_attach(),
-                Some(Some(other)) if other != hub => self.move_link("the shared connection has a new leader"),
-                _ => {}
-            },
-            "bye" if on_this_hub => self.move_link("the shared connection's leader left"),
-            "open" if to_me && linked_to == Some(None) => {
-                {
-                    let mut state = self.state.borrow_mut();
-                    if let Some(link) = state.link.as_mut() {
-                        link.hub = Some(hub);
-                    }
-                    state.heard = now();
-                    state.probe = None;
-                }
-                self.deliver(handle, |h| Input::Open(h));
-            }
-            "to" if on_this_hub => {
-                let to = share_js::field(message, "to");
-                let me = JsValue::from_str(&self.id);
-                if js_sys::Array::is_array(&to) && js_sys::Array::from(&to).includes(&me, 0) {
-                    let text = share_js::field(message, "text");
-                    // Another recipient shows this frame's desktop notification.
-                    let quiet = share_js::text(message, "n").is_some_and(|n| n != self.id);
-                    self.quiet.set(quiet);
-                    self.deliver(handle, |h| Input::Frame(h, text));
-                    self.quiet.set(false);
-                }
-            }
-            "close" if to_me && linked_to.is_some() => {
-                let code = share_js::field(message, "code").as_f64().unwrap_or(1006.0) as u16;
-                let reason = share_js::text(message, "reason").unwrap_or_default();
-                self.close_link(code, &reason);
-            }
-            "solo" if to_me => {
-                let reason = share_js::text(message, "reason").unwrap_or_default();
-                self.state.borrow_mut().link = None;
-                let reason = format!("{reason}: this Echo connects on its own");
-                self.go_solo(reason);
-                if let Some((h, sink)) = handle.zip(self.sink.upgrade()) {
-                    sink.input(Input::Close(h, 4200, "leaving the shared connection: connecting on its own".into()));
-                }
-            }
-            // From its hub, or the one it is attaching to (the count may change before the open).
-            "tabs" if on_this_hub || linked_to == Some(None) => {
-                if let Some(n) = share_js::field(message, "n").as_f64() {
-                    self.state.borrow_mut().tabs = n as u32;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn deliver(&self, handle: Option<SocketHandle>, input: impl FnOnce(SocketHandle) -> Input) {
-        if let (Some(handle), Some(sink)) = (handle, self.sink.upgrade()) {
-            sink.input(input(handle));
-        }
     }
 
     /// True while a frame is delivered whose desktop notification another tab shows.

@@ -7,9 +7,11 @@
 //! takeover, `web/share_takeover.rs`), the hub stops: what its socket buffered while it was
 //! frozen is dropped unrouted (those tabs get it from the new hub's socket), the socket
 //! closes, it says `bye`, and the participant is told so it queues for the lock again.
-//! The timings and their reasons are in `web/share_timing.rs`.
+//! The timings and their reasons are in `web/share_timing.rs`. Also here: the hub's
+//! keep-alive timer, armed from the core hub's deadline, and the hub's end ([`HubHost::stop`]).
 
 use super::clock::now;
+use super::input::{Input, InputSink};
 use super::share_hub::{Held, HubHost};
 use super::share_js;
 use super::share_timing::{BEAT_MS, DOUBT_MS};
@@ -104,5 +106,47 @@ impl HubHost {
                 return;
             }
         }
+    }
+
+    /// Arms the timer for the hub's deadline unless it is armed for that or an earlier one
+    /// (a timer that fires early finds nothing due and is armed again).
+    pub(super) fn rearm(&self) {
+        let deadline = self.state.borrow().hub.poll_timeout();
+        let armed = self.state.borrow().timer.as_ref().map(|(_, at)| *at);
+        let Some(deadline) = deadline else {
+            let old = self.state.borrow_mut().timer.take();
+            drop(old);
+            return;
+        };
+        if armed.is_some_and(|at| at <= deadline) {
+            return;
+        }
+        let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
+        let weak = self.me.clone();
+        let timeout = gloo_timers::callback::Timeout::new(delay, move || {
+            if let Some(host) = weak.upgrade() {
+                host.input(Input::Timer);
+            }
+        });
+        let old = self.state.borrow_mut().timer.replace((timeout, deadline));
+        drop(old);
+    }
+
+    /// Stops the hub (hand-off): tabs are told it is gone (their links close and reattach
+    /// to the next hub), the real socket closes, the channel and watches are dropped.
+    /// Anything held back while it doubted is dropped unrouted. Idempotent.
+    pub fn stop(&self) {
+        if std::mem::replace(&mut self.state.borrow_mut().stopped, true) {
+            return;
+        }
+        self.post(&[("t", &"bye".into())]);
+        let (socket, channel, watches, timer, beat, held) = {
+            let mut state = self.state.borrow_mut();
+            (state.socket.take(), state.channel.take(), std::mem::take(&mut state.watches), state.timer.take(), state.beat.take(), state.doubt.take())
+        };
+        if let Some((_, socket)) = socket {
+            socket.close(1000, "hub handed off");
+        }
+        drop((channel, watches, timer, beat, held));
     }
 }

@@ -25,14 +25,14 @@ use crate::hub::{Hub, HubOutput};
 use crate::options::Options;
 
 pub(super) struct State {
-    hub: Hub<JsValue, String>,
+    pub(super) hub: Hub<JsValue, String>,
     pub(super) socket: Option<(SocketHandle, Socket)>,
     next_socket: u32,
     pub(super) channel: Option<Channel>,
     pub(super) watches: FastMap<String, LockWatch>,
     /// The timer and the deadline it is armed for.
     pub(super) timer: Option<(gloo_timers::callback::Timeout, u64)>,
-    tabs_told: usize,
+    pub(super) tabs_told: usize,
     /// The beat's interval (`web/share_doubt.rs`) and when it last ran.
     pub(super) beat: Option<gloo_timers::callback::Interval>,
     pub(super) last_beat: u64,
@@ -289,47 +289,5 @@ impl HubHost {
             self.post(&[("t", &"tabs".into()), ("n", &(count as u32).into())]);
         }
         self.rearm();
-    }
-
-    /// Arms the timer for the hub's deadline unless it is armed for that or an earlier one
-    /// (a timer that fires early finds nothing due and is armed again).
-    fn rearm(&self) {
-        let deadline = self.state.borrow().hub.poll_timeout();
-        let armed = self.state.borrow().timer.as_ref().map(|(_, at)| *at);
-        let Some(deadline) = deadline else {
-            let old = self.state.borrow_mut().timer.take();
-            drop(old);
-            return;
-        };
-        if armed.is_some_and(|at| at <= deadline) {
-            return;
-        }
-        let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
-        let weak = self.me.clone();
-        let timeout = gloo_timers::callback::Timeout::new(delay, move || {
-            if let Some(host) = weak.upgrade() {
-                host.input(Input::Timer);
-            }
-        });
-        let old = self.state.borrow_mut().timer.replace((timeout, deadline));
-        drop(old);
-    }
-
-    /// Stops the hub (hand-off): tabs are told it is gone (their links close and reattach
-    /// to the next hub), the real socket closes, the channel and watches are dropped.
-    /// Anything held back while it doubted is dropped unrouted. Idempotent.
-    pub fn stop(&self) {
-        if std::mem::replace(&mut self.state.borrow_mut().stopped, true) {
-            return;
-        }
-        self.post(&[("t", &"bye".into())]);
-        let (socket, channel, watches, timer, beat, held) = {
-            let mut state = self.state.borrow_mut();
-            (state.socket.take(), state.channel.take(), std::mem::take(&mut state.watches), state.timer.take(), state.beat.take(), state.doubt.take())
-        };
-        if let Some((_, socket)) = socket {
-            socket.close(1000, "hub handed off");
-        }
-        drop((channel, watches, timer, beat, held));
     }
 }

@@ -1,7 +1,8 @@
-//! A participant's watch over its hub and its page (issue #15): the watchdog that takes over
-//! from a frozen leader, the page's visibility reports (which tab shows a desktop
-//! notification), and `pagehide`/`pageshow` (a closing or cached page lets go at once; one
-//! restored from the back/forward cache joins again).
+//! A participant's leadership and its watch over its hub and its page (issue #15): queuing
+//! for the leader lock, hosting the hub once it is held and stopping when it is lost; the
+//! watchdog that takes over from a frozen leader; the page's visibility reports (which tab
+//! shows a desktop notification); and `pagehide`/`pageshow` (a closing or cached page lets
+//! go at once; one restored from the back/forward cache joins again).
 //!
 //! **Takeover:** a follower whose hub was silent for `QUIET_MS` probes it; when the probe
 //! stays unanswered for `PROBE_WAIT_MS` (`web/share_timing.rs`), it asks for the lock
@@ -14,10 +15,67 @@ use wasm_bindgen::JsValue;
 
 use super::clock::now;
 use super::share::Participant;
+use super::share_hub::HubHost;
 use super::share_js::{self, Ask, HeldLock};
 use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, WATCH_MS};
 
 impl Participant {
+    /// Requests the leader lock: queued, or (`steal`, a takeover) taken from its holder.
+    /// Replaces (and so gives up) an earlier request: never two at once.
+    pub(super) fn queue_for_leader(&self, steal: bool) {
+        let Some(key) = self.state.borrow().key.clone() else { return };
+        let old = self.state.borrow_mut().leader_lock.take();
+        drop(old);
+        let (weak, lost) = (self.me.clone(), self.me.clone());
+        let ask = share_js::Ask { steal, if_available: false };
+        let granted = move |_| {
+            if let Some(p) = weak.upgrade() {
+                p.lead();
+            }
+            true
+        };
+        let lost = move || {
+            if let Some(p) = lost.upgrade() {
+                p.lost_lead();
+            }
+        };
+        let leader = HeldLock::ask(&format!("echo-wasm:share:{key}:leader"), ask, granted, lost);
+        self.state.borrow_mut().leader_lock = leader.ok();
+    }
+
+    /// The leader lock is ours: host the hub.
+    fn lead(&self) {
+        let Some(key) = self.state.borrow().key.clone() else { return };
+        let takeover = self.state.borrow_mut().takeover.take();
+        drop(takeover);
+        if self.state.borrow().solo.is_some() || self.state.borrow().hub.is_some() {
+            return;
+        }
+        let weak = self.me.clone();
+        let lost = move || {
+            if let Some(p) = weak.upgrade() {
+                p.lost_lead();
+            }
+        };
+        if let Ok(host) = HubHost::start(&key, &self.id, &self.options, lost) {
+            self.state.borrow_mut().hub = Some(host);
+        }
+    }
+
+    /// The hub stopped leading (its lock was stolen, or it found another leader after a
+    /// freeze): stop it, move this Echo's link, and queue for the lock again.
+    pub(super) fn lost_lead(&self) {
+        let hub = self.state.borrow_mut().hub.take();
+        let Some(hub) = hub else { return };
+        hub.stop();
+        let on_it = self.state.borrow().link.as_ref().is_some_and(|l| l.hub.as_deref() == Some(hub.id.as_str()));
+        if on_it {
+            self.move_link("the shared connection's leader was replaced while frozen");
+        }
+        drop(hub);
+        self.queue_for_leader(false);
+    }
+
     /// Listens to the page: `pagehide` (detach, stop hosting, let the locks go), `pageshow`
     /// from the back/forward cache (join again, the link moves at once) and
     /// `visibilitychange` (reported to the hub).
