@@ -7,7 +7,9 @@
 // The load section builds a small Vue app per client instead (lib/load.mjs, apps/load/).
 // Writes bench/results/latest.json and BENCHMARKS.md (see lib/report.mjs).
 //
-//   node bench/run.mjs [--quick] [--only size,load,cpu,cpusweep,dispatch,e2e,latency,memory,cycles,reconnect,profile]
+//   node bench/run.mjs [--quick] [--only size,load,cpu,cpusweep,dispatch,e2e,latency,memory,cycles,reconnect,tabs,profile]
+// The tabs section (lib/tabs.mjs) opens N tabs of one context instead: connections, auth
+// requests, memory per tab, and echo-wasm's hand-off times with shareConnection: true.
 import { chromium } from 'playwright-core';
 import { Worker } from 'node:worker_threads';
 import { execSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import { measureSizes } from './lib/size.mjs';
 import { renderReport } from './lib/report.mjs';
 import { loadSection } from './lib/load.mjs';
 import { summariseProfile, allocationsPerEvent } from './lib/profile.mjs';
+import { tabsSection } from './lib/tabs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -33,7 +36,7 @@ const want = (s) => !ONLY || ONLY.includes(s);
 const need = (n) => { if (!process.env[n]) throw new Error(`${n} is not set: run through scripts/bench`); return process.env[n]; };
 const env = {
   backend: need('ECHO_TEST_BACKEND_URL'), wsPort: Number(need('ECHO_TEST_WS_PORT')), key: need('ECHO_TEST_APP_KEY'),
-  appId: need('ECHO_TEST_APP_ID'), secret: need('ECHO_TEST_APP_SECRET'),
+  appId: need('ECHO_TEST_APP_ID'), secret: need('ECHO_TEST_APP_SECRET'), metricsPort: Number(need('ECHO_TEST_METRICS_PORT')),
 };
 const PKG_NAMES = process.env.BENCH_PKG_NAMES_URL || null; // unstripped build for profiling, if any
 
@@ -494,7 +497,8 @@ async function main() {
     ['size', () => measureSizes({ quick: QUICK, root: ROOT, benchDir: HERE })],
     ['load', () => loadSection({ browser, env, quick: QUICK, reps: P.loadReps, root: ROOT, benchDir: HERE, log, pageErrors: results.pageErrors })],
     ['cpu', cpuSection], ['cpusweep', cpuSweepSection], ['dispatch', dispatchSection], ['e2e', e2eSection], ['latency', latencySection],
-    ['memory', memorySection], ['cycles', cyclesSection], ['reconnect', reconnectSection], ['profile', profileSection],
+    ['memory', memorySection], ['cycles', cyclesSection], ['reconnect', reconnectSection],
+    ['tabs', () => tabsSection({ browser, env, quick: QUICK, log, pageErrors: results.pageErrors })], ['profile', profileSection],
   ];
   let failed = 0;
   try {

@@ -1,4 +1,5 @@
 // Renders BENCHMARKS.md from the results object of run.mjs.
+import { renderTabs } from './tabs.mjs';
 const f = (x, d = 2) => (x == null || !Number.isFinite(x) ? 'n/a' : Number(x).toFixed(d));
 const int = (x) => (x == null || !Number.isFinite(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const kb = (b) => (b == null ? 'n/a' : `${(b / 1000).toFixed(1)} KB`);
@@ -119,6 +120,7 @@ export function renderReport(r) {
     p('');
   }
   if (S.load && !S.load.error) renderLoad(S.load, r.quick, p);
+  if (S.tabs && !S.tabs.error) renderTabs(S.tabs, p);
   if (S.profile && !S.profile.error) {
     p('## Profile: echo-wasm CPU benchmark', '');
     p(`Chromium CPU profile (CDP \`Profiler\`, 100 µs sampling) of the echo-wasm CPU benchmark (${S.profile.pkg === '/pkg' ? 'shipped stripped wasm: wasm functions have no names' : 'an unstripped build of the same wasm (`wasm-bindgen` output without wasm-opt, so with its name section; slightly slower than the shipped one)'}); top functions by self time (idle and program excluded).`, '');

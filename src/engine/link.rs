@@ -296,6 +296,16 @@ impl Link {
         }
     }
 
+    /// Input: `shareConnection`'s link moved to another hub (a hand-off or a takeover). The
+    /// connection is not failing, so the reconnect is immediate whatever the earlier attempts
+    /// (a plain 4200 is immediate only on the first attempt).
+    pub(super) fn handle_moved<P>(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis, socket: SocketHandle, reason: &str) {
+        if self.socket() == Some(socket) {
+            self.attempts = 0;
+            self.handle_close(out, options, now, socket, 4200, reason);
+        }
+    }
+
     /// Input: the page is online again or woke up: retry a waiting attempt now, or check a
     /// live connection with a ping.
     pub(super) fn check_liveness_or_retry<P>(&mut self, out: &mut Outputs<P>, options: &Options, now: Millis) {

@@ -208,6 +208,12 @@ impl<P: Payload> Engine<P> {
         self.step_link(now, |link, out, options| link.handle_close(out, options, now, socket, code, reason));
     }
 
+    /// Input: `shareConnection`'s link `socket` moved to another hub: closed as 4200 and
+    /// reopened at once, never backed off.
+    pub fn handle_moved(&mut self, now: Millis, socket: SocketHandle, reason: &str) {
+        self.step_link(now, |link, out, options| link.handle_moved(out, options, now, socket, reason));
+    }
+
     /// Input: the browser reports it is online again.
     pub fn handle_online(&mut self, now: Millis) {
         self.step_link(now, |link, out, options| link.check_liveness_or_retry(out, options, now));

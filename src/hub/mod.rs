@@ -12,9 +12,10 @@
 //! the other holders; the hub answers pings itself and keeps the socket alive with the
 //! engine's own activity and pong timeouts; one user per socket (another user: `Solo`).
 //! Parts: [`table`] the channels, [`alive`] the keep-alive, [`user`] the user and sign-in, [`route`] reading frames,
-//! [`output`] the outputs.
+//! [`notifier`] which tab shows a desktop notification, [`output`] the outputs.
 
 pub mod alive;
+pub mod notifier;
 pub mod output;
 pub mod roster;
 pub mod route;
@@ -25,6 +26,7 @@ use std::collections::VecDeque;
 use std::marker::PhantomData;
 
 use alive::{Due, KeepAlive};
+use notifier::{Notifier, Seen};
 pub use output::HubOutput;
 use roster::Roster;
 use route::{Route, TabFrame};
@@ -58,6 +60,7 @@ pub struct Hub<P, T> {
     alive: KeepAlive,
     /// The tab that sent the last client event (a refused one is its error).
     last_client: Option<T>,
+    notifier: Notifier<T>,
     out: VecDeque<HubOutput<T>>,
     _payload: PhantomData<P>,
 }
@@ -73,6 +76,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
             user: User::default(),
             alive: KeepAlive::new(options),
             last_client: None,
+            notifier: Notifier::default(),
             out: VecDeque::new(),
             _payload: PhantomData,
         }
@@ -102,6 +106,17 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
     /// the activity period; `None` before the handshake.
     pub fn poll_timeout(&self) -> Option<Millis> {
         matches!(self.server, Server::Established(_)).then(|| self.alive.deadline())
+    }
+
+    /// `tab` reports its page (on attach and when its visibility changes).
+    pub fn report(&mut self, tab: T, seen: Seen) {
+        self.notifier.report(tab, seen);
+    }
+
+    /// The one of `tabs` (a frame's recipients, in order) that shows desktop notifications:
+    /// a visible one, else one in the leader's page, else the first.
+    pub fn notifier<'a>(&self, tabs: &'a [T]) -> Option<&'a T> {
+        self.notifier.pick(tabs)
     }
 
     /// A tab attaches (its engine opened a socket at `url`). The first one opens the real
@@ -137,6 +152,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
         if self.tabs.remove(tab).is_none() {
             return;
         }
+        self.notifier.forget(tab);
         self.release(tab);
         self.close_if_alone();
     }
@@ -167,6 +183,7 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
 
     fn solo(&mut self, tab: &T, reason: &str) {
         self.tabs.remove(tab);
+        self.notifier.forget(tab);
         self.release(tab);
         self.out.push_back(HubOutput::Solo(tab.clone(), reason.to_owned()));
         self.close_if_alone();

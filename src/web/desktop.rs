@@ -16,6 +16,11 @@ use super::notify_spec::Spec;
 impl Client {
     /// Shows the notification for `event` on `channel`. Never throws.
     pub(super) fn show_desktop(&self, channel: &str, event: &str, data: &JsValue, is_notification: bool) {
+        // `shareConnection`: another tab shows this frame's notification (one per browser).
+        let quiet = self.runtime.borrow().share.linking().is_some_and(|p| p.quiet());
+        if quiet {
+            return;
+        }
         // The config is copied out: the checks, `map`, the constructor and `onClick` are JS
         // (a page may replace `Notification`), so no borrow of `desktop` is held across them.
         let config = self.desktop.borrow().config();

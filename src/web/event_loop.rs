@@ -87,6 +87,7 @@ impl Client {
                 }
                 runtime.engine.handle_close(now, socket, code, &reason);
             }
+            Input::Moved(socket, reason) => runtime.engine.handle_moved(now, socket, &reason),
             Input::Timer => {
                 // Wall clock on purpose: a suspended machine stops the monotonic clock on some
                 // systems, and a timer firing far too late by the wall clock means a wake-up.

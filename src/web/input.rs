@@ -18,6 +18,8 @@ pub enum Input {
     Binary(SocketHandle),
     /// The socket closed.
     Close(SocketHandle, u16, String),
+    /// `shareConnection`: the link moved to another hub (closed as 4200, reopened at once).
+    Moved(SocketHandle, String),
     /// The timer fired.
     Timer,
     /// A channel authorization finished.

@@ -23,7 +23,11 @@
 //! - [`share`]: `shareConnection`: this Echo's part in the group (locks, its link to the hub;
 //!   the protocol between tabs is written down there); [`share_hub`]: the leader's hub host;
 //!   [`share_js`]: Web Locks, BroadcastChannel and `crypto.subtle`, bound by hand;
-//!   [`sharing`]: an Echo's sharing setup (off, solo and why, on) and the sharing key.
+//!   [`sharing`]: an Echo's sharing setup (off, solo and why, on) and the sharing key;
+//!   [`share_inbox`]: a participant's handling of the hubs' messages; [`share_lead`]: its
+//!   leadership, the takeover of a frozen leader, its page (visibility, `pagehide`,
+//!   back/forward cache); [`share_doubt`]: the hub's beat and its check after a freeze;
+//!   [`share_timing`]: the takeover's timings and their reasons.
 //! - [`auth`]: **the auth request** (`/broadcasting/auth`, custom authorizers).
 //! - [`auth_reply`]: what the backend's auth answers mean (their JSON shapes, classified).
 //! - [`browser`]: page signals (online, visibility, resume) as inputs.
@@ -59,7 +63,11 @@ pub mod notify_spec;
 pub mod payload;
 pub mod share;
 pub mod share_hub;
+pub mod share_doubt;
+pub mod share_inbox;
 pub mod share_js;
+pub mod share_lead;
+pub mod share_timing;
 pub mod sharing;
 pub mod socket;
 pub mod thrown;

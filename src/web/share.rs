@@ -1,5 +1,5 @@
 //! `shareConnection: true`: one WebSocket per browser for the Echos of one sharing key
-//! (issue #14). Each Echo is a *participant*: its engine runs unchanged, but the socket it
+//! (issues #14 and #15). Each Echo is a *participant*: its engine runs unchanged, but the socket it
 //! opens is a *link* to the hub (`web/share_hub.rs`, the core's `hub/`) hosted by the
 //! leader tab, which owns the one real socket.
 //!
@@ -12,28 +12,45 @@
 //! - **Locks** (Web Locks): every participant has a random id and holds
 //!   `echo-wasm:share:<key>:tab:<id>` for its life (the hub requests it to learn when the
 //!   tab is gone: closed, crashed or destroyed), and queues for `echo-wasm:share:<key>:leader`.
-//!   The holder of the leader lock hosts the hub until it is destroyed (hand-off) or its
-//!   page goes away.
+//!   The holder of the leader lock hosts the hub until it is destroyed (hand-off), its page
+//!   hides (`pagehide`: it stops hosting and lets both locks go at once) or the lock is taken
+//!   from it (a takeover). `echo-wasm:share:<key>:takeover` (asked with `ifAvailable`) lets
+//!   only one follower steal the leader lock from a frozen hub.
 //! - **Messages** go over the `BroadcastChannel` `echo-wasm:share:<key>` as plain objects
-//!   with a type `t`. From a participant: `{t:'attach', tab, url}` (its engine opened a
-//!   socket; sent once its tab lock is held, and again whenever a hub announces itself while
-//!   the link is not open), `{t:'frame', tab, text}` (a frame its engine sends),
-//!   `{t:'detach', tab}` (its engine closed the socket, `disconnect()`, `destroy()`,
-//!   `pagehide`). From the hub (each with `hub`, the hub's id): `{t:'hub'}` (announce, on
+//!   with a type `t`. From a participant: `{t:'attach', tab, url, page, visible}` (its engine
+//!   opened a socket; sent once its tab lock is held, and again whenever a hub announces
+//!   itself while the link is not open; `page` is its page's id, `visible` its page's
+//!   visibility), `{t:'frame', tab, text}` (a frame its engine sends), `{t:'detach', tab}`
+//!   (its engine closed the socket, `disconnect()`, `destroy()`, `pagehide`), `{t:'vis', tab,
+//!   visible, page}` (its page's visibility changed), `{t:'probe', tab}` (its hub was silent:
+//!   is it alive?). From the hub (each with `hub`, the hub's id): `{t:'hub'}` (announce, on
 //!   start), `{t:'open', to}` (the link is open; the handshake follows), `{t:'to', to:[ids],
-//!   text}` (one frame for these tabs), `{t:'close', to, code, reason}` (the link closed: the
-//!   server's close code, so each engine applies its own policy), `{t:'solo', to, reason}`
-//!   (another user: leave the group), `{t:'tabs', n}` (the number of attached tabs, on each
-//!   change), `{t:'bye'}` (the hub stops).
+//!   text, n}` (one frame for these tabs; `n` the one of them that shows its desktop
+//!   notification: a visible one, else one in the hub's page, else the first),
+//!   `{t:'close', to, code, reason}` (the link closed: the server's close code, so each
+//!   engine applies its own policy), `{t:'solo', to, reason}` (another user: leave the
+//!   group), `{t:'tabs', n}` (the number of attached tabs, on each change), `{t:'beat'}`
+//!   (every second, and in answer to a probe), `{t:'bye'}` (the hub stops).
 //! - **Hub changes**: a link open to a hub that says `bye`, or when another hub announces
-//!   itself, is closed with 4200 (reconnect at once): the engine reconnects with its normal
-//!   policy, the link attaches to the new hub and the engine resubscribes (authorizing its own
-//!   channels). The leader's own engine links to its hub through the same channel (a second
-//!   `BroadcastChannel` object in the page): asynchronous, never re-entrant.
+//!   itself, *moves*: the engine gets it closed as 4200 and reconnects at once (never backed
+//!   off: `Engine::handle_moved`), the link attaches to the new hub and the engine
+//!   resubscribes (authorizing its own channels). A participant ignores every message from a
+//!   hub other than the one its link is open to (but for the announce, and the tab count
+//!   while it attaches). The leader's own engine links to its hub through the same channel (a
+//!   second `BroadcastChannel` object in the page): asynchronous, never re-entrant.
+//! - **Frozen leader** (`web/share_lead.rs`, `web/share_doubt.rs`, timings in
+//!   `web/share_timing.rs`): a follower whose hub stays silent probes it; an unanswered probe
+//!   makes it take the takeover lock and steal the leader lock; its new hub announces itself
+//!   and every link moves. The old hub, thawed, doubts itself (a gap between its beats) and
+//!   holds back every input until Web Locks say whose page holds the leader lock: not its
+//!   own, so it drops what its socket buffered while frozen, closes that socket, says `bye`;
+//!   its own engine's link moves to the new hub and the tab queues for the lock again.
+//! - **Back/forward cache**: `pagehide` detaches and lets the locks go; a `pageshow` with
+//!   `persisted` joins the group again and moves the engine's link at once.
 //! - **Solo**: on `solo` (this Echo names another user than the group's) the participant
 //!   leaves the group for its life: its link closes with 4200 and the engine connects directly.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
@@ -46,33 +63,43 @@ use crate::engine::SocketHandle;
 use crate::options::Options;
 
 /// One link: the engine's socket, virtual.
-struct Link {
-    handle: SocketHandle,
+pub(super) struct Link {
+    pub(super) handle: SocketHandle,
     url: String,
     /// The hub it is open to; `None` while the attach waits for an answer.
-    hub: Option<String>,
+    pub(super) hub: Option<String>,
 }
 
-struct State {
-    solo: Option<String>,
-    key: Option<String>,
-    channel: Option<Channel>,
-    tab_lock: Option<HeldLock>,
+pub(super) struct State {
+    pub(super) solo: Option<String>,
+    pub(super) key: Option<String>,
+    pub(super) channel: Option<Channel>,
+    pub(super) tab_lock: Option<HeldLock>,
     tab_locked: bool,
-    leader_lock: Option<HeldLock>,
-    hub: Option<Rc<HubHost>>,
-    link: Option<Link>,
-    tabs: u32,
-    _pagehide: Option<EventListener>,
+    pub(super) leader_lock: Option<HeldLock>,
+    pub(super) hub: Option<Rc<HubHost>>,
+    pub(super) link: Option<Link>,
+    pub(super) tabs: u32,
+    /// When the hub this link is open to was last heard from, and the probe sent since.
+    pub(super) heard: u64,
+    pub(super) probe: Option<u64>,
+    /// The watchdog (`web/share_takeover.rs`) and a takeover under way.
+    pub(super) watch: Option<gloo_timers::callback::Interval>,
+    pub(super) takeover: Option<HeldLock>,
+    pub(super) page: Vec<EventListener>,
+    /// The link detached on `pagehide` (moved if the page comes back from the cache).
+    pub(super) parked: Option<SocketHandle>,
 }
 
 /// One Echo's part in the sharing.
 pub struct Participant {
-    id: String,
-    options: Options,
-    state: RefCell<State>,
-    sink: Weak<dyn InputSink>,
-    me: Weak<Participant>,
+    pub(super) id: String,
+    pub(super) options: Options,
+    pub(super) state: RefCell<State>,
+    pub(super) sink: Weak<dyn InputSink>,
+    pub(super) me: Weak<Participant>,
+    /// Set while a frame this tab is not to show a desktop notification for is delivered.
+    pub(super) quiet: Cell<bool>,
 }
 
 /// What `diagnose().sharing` shows.
@@ -102,20 +129,18 @@ impl Participant {
                 hub: None,
                 link: None,
                 tabs: 0,
-                _pagehide: None,
+                heard: 0,
+                probe: None,
+                watch: None,
+                takeover: None,
+                page: Vec::new(),
+                parked: None,
             }),
             sink,
             me: me.clone(),
+            quiet: Cell::new(false),
         });
-        let weak = participant.me.clone();
-        let pagehide = web_sys::window().map(|window| {
-            EventListener::new(&window, "pagehide", move |_| {
-                if let Some(p) = weak.upgrade() {
-                    p.detach();
-                }
-            })
-        });
-        participant.state.borrow_mut()._pagehide = pagehide;
+        participant.watch_page();
         let weak = participant.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let hashed = share_js::sha256_hex(&text).await;
@@ -128,7 +153,7 @@ impl Participant {
         participant
     }
 
-    fn join(&self, key: String) {
+    pub(super) fn join(&self, key: String) {
         let weak = self.me.clone();
         let channel = Channel::open(&format!("echo-wasm:share:{key}"), move |message| {
             if let Some(p) = weak.upgrade() {
@@ -147,38 +172,20 @@ impl Participant {
                 state.key = Some(key);
                 state.channel = Some(channel);
                 state.tab_lock = Some(lock);
+                drop(state);
+                self.start_watch();
             }
             _ => self.go_solo("the shared connection could not be joined (BroadcastChannel or Web Locks refused): this Echo connects on its own".into()),
         }
     }
 
     fn tab_locked(&self) {
-        let Some(key) = self.state.borrow().key.clone() else { return };
         self.state.borrow_mut().tab_locked = true;
-        let weak = self.me.clone();
-        let leader = HeldLock::request(&format!("echo-wasm:share:{key}:leader"), move || {
-            if let Some(p) = weak.upgrade() {
-                p.lead();
-            }
-        });
-        self.state.borrow_mut().leader_lock = leader.ok();
+        self.queue_for_leader(false);
         self.send_attach();
     }
 
-    /// The leader lock is ours: host the hub.
-    fn lead(&self) {
-        let Some(key) = self.state.borrow().key.clone() else { return };
-        if self.state.borrow().solo.is_some() {
-            return;
-        }
-        match HubHost::start(&key, &self.options) {
-            Ok(host) => self.state.borrow_mut().hub = Some(host),
-            // Holding the leader lock with no hub would stall the whole group: give it up.
-            Err(_) => self.go_solo("the shared connection's hub could not start (BroadcastChannel refused): this Echo connects on its own".into()),
-        }
-    }
-
-    fn post(&self, pairs: &[(&str, &JsValue)]) {
+    pub(super) fn post(&self, pairs: &[(&str, &JsValue)]) {
         let mut all = pairs.to_vec();
         let tab = JsValue::from_str(&self.id);
         all.push(("tab", &tab));
@@ -188,7 +195,7 @@ impl Participant {
         }
     }
 
-    fn send_attach(&self) {
+    pub(super) fn send_attach(&self) {
         let url = {
             let state = self.state.borrow();
             match &state.link {
@@ -196,7 +203,8 @@ impl Participant {
                 _ => return,
             }
         };
-        self.post(&[("t", &"attach".into()), ("url", &url.into())]);
+        let (page, visible) = (JsValue::from_str(&share_js::page_id()), JsValue::from_bool(share_js::page_visible()));
+        self.post(&[("t", &"attach".into()), ("url", &url.into()), ("page", &page), ("visible", &visible)]);
     }
 
     /// True while this Echo shares (not solo): its engine's sockets are links.
@@ -229,21 +237,34 @@ impl Participant {
         }
     }
 
-    fn detach(&self) {
+    pub(super) fn detach(&self) {
         if self.state.borrow_mut().link.take().is_some() {
             self.post(&[("t", &"detach".into())]);
         }
     }
 
+    /// Moves the link (if any) to the next hub: closed as 4200, reopened at once.
+    pub(super) fn move_link(&self, reason: &str) {
+        let link = self.state.borrow_mut().link.take();
+        self.moved(link.map(|l| l.handle), reason);
+    }
+
+    /// Tells the engine its link `handle` moved (closed as 4200, reopened at once).
+    pub(super) fn moved(&self, handle: Option<SocketHandle>, reason: &str) {
+        if let (Some(handle), Some(sink)) = (handle, self.sink.upgrade()) {
+            sink.input(Input::Moved(handle, reason.to_owned()));
+        }
+    }
+
     /// Closes the link (if any) for the engine, with `code` and `reason`.
-    fn close_link(&self, code: u16, reason: &str) {
+    pub(super) fn close_link(&self, code: u16, reason: &str) {
         let link = self.state.borrow_mut().link.take();
         if let (Some(link), Some(sink)) = (link, self.sink.upgrade()) {
             sink.input(Input::Close(link.handle, code, reason.to_owned()));
         }
     }
 
-    fn go_solo(&self, reason: String) {
+    pub(super) fn go_solo(&self, reason: String) {
         self.state.borrow_mut().solo = Some(reason);
         self.teardown(false);
         self.close_link(4200, "leaving the shared connection: connecting on its own");
@@ -251,74 +272,22 @@ impl Participant {
 
     /// Stops the hub (the next tab in the leader queue takes over), releases the locks and
     /// the channel (`all`: the page listener too).
-    fn teardown(&self, all: bool) {
-        let (hub, leader, tab, channel, pagehide) = {
+    pub(super) fn teardown(&self, all: bool) {
+        let (hub, leader, tab, channel, page, watch, takeover) = {
             let mut state = self.state.borrow_mut();
-            let pagehide = if all { state._pagehide.take() } else { None };
-            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take(), pagehide)
+            let page = if all { std::mem::take(&mut state.page) } else { Vec::new() };
+            state.tab_locked = false;
+            (state.hub.take(), state.leader_lock.take(), state.tab_lock.take(), state.channel.take(), page, state.watch.take(), state.takeover.take())
         };
         if let Some(hub) = &hub {
             hub.stop();
         }
-        drop((hub, leader, tab, channel, pagehide));
+        drop((hub, leader, tab, channel, page, watch, takeover));
     }
 
-    fn message(&self, message: &JsValue) {
-        let (Some(kind), Some(hub)) = (share_js::text(message, "t"), share_js::text(message, "hub")) else { return };
-        let to_me = share_js::text(message, "to").as_deref() == Some(self.id.as_str());
-        let (handle, linked_to) = match self.state.borrow().link.as_ref() {
-            Some(link) => (Some(link.handle), Some(link.hub.clone())),
-            None => (None, None),
-        };
-        let on_this_hub = matches!(&linked_to, Some(Some(h)) if *h == hub);
-        match kind.as_str() {
-            "hub" => match linked_to {
-                Some(None) => self.send_attach(),
-                Some(Some(other)) if other != hub => self.close_link(4200, "the shared connection has a new leader"),
-                _ => {}
-            },
-            "bye" if on_this_hub => self.close_link(4200, "the shared connection's leader left"),
-            "open" if to_me && linked_to == Some(None) => {
-                if let Some(link) = self.state.borrow_mut().link.as_mut() {
-                    link.hub = Some(hub);
-                }
-                self.deliver(handle, |h| Input::Open(h));
-            }
-            "to" if on_this_hub => {
-                let to = share_js::field(message, "to");
-                let me = JsValue::from_str(&self.id);
-                if js_sys::Array::is_array(&to) && js_sys::Array::from(&to).includes(&me, 0) {
-                    let text = share_js::field(message, "text");
-                    self.deliver(handle, |h| Input::Frame(h, text));
-                }
-            }
-            "close" if to_me && linked_to.is_some() => {
-                let code = share_js::field(message, "code").as_f64().unwrap_or(1006.0) as u16;
-                let reason = share_js::text(message, "reason").unwrap_or_default();
-                self.close_link(code, &reason);
-            }
-            "solo" if to_me => {
-                let reason = share_js::text(message, "reason").unwrap_or_default();
-                self.state.borrow_mut().link = None;
-                let reason = format!("{reason}: this Echo connects on its own");
-                self.go_solo(reason);
-                if let Some((h, sink)) = handle.zip(self.sink.upgrade()) {
-                    sink.input(Input::Close(h, 4200, "leaving the shared connection: connecting on its own".into()));
-                }
-            }
-            "tabs" => {
-                if let Some(n) = share_js::field(message, "n").as_f64() {
-                    self.state.borrow_mut().tabs = n as u32;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn deliver(&self, handle: Option<SocketHandle>, input: impl FnOnce(SocketHandle) -> Input) {
-        if let (Some(handle), Some(sink)) = (handle, self.sink.upgrade()) {
-            sink.input(input(handle));
-        }
+    /// True while a frame is delivered whose desktop notification another tab shows.
+    pub fn quiet(&self) -> bool {
+        self.quiet.get()
     }
 
     /// What `diagnose().sharing` shows.

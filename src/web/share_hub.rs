@@ -4,7 +4,9 @@
 //! keep-alive, and a [`LockWatch`] per attached tab, which fires when that tab is gone.
 //!
 //! It runs no app code: its inputs come from the socket, the channel, the watches and the
-//! timer, each borrow ends before the next output is performed.
+//! timer, each borrow ends before the next output is performed. Every input passes the gate
+//! of `web/share_doubt.rs` first (the beat, and the check after a freeze that this hub is
+//! still the leader); a hub that stopped takes nothing.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -18,27 +20,46 @@ use super::share_js::{self, Channel, LockWatch};
 use super::socket::Socket;
 use crate::engine::SocketHandle;
 use crate::fast_map::FastMap;
+use crate::hub::notifier::Seen;
 use crate::hub::{Hub, HubOutput};
 use crate::options::Options;
 
-struct State {
-    hub: Hub<JsValue, String>,
-    socket: Option<(SocketHandle, Socket)>,
+pub(super) struct State {
+    pub(super) hub: Hub<JsValue, String>,
+    pub(super) socket: Option<(SocketHandle, Socket)>,
     next_socket: u32,
-    channel: Option<Channel>,
-    watches: FastMap<String, LockWatch>,
+    pub(super) channel: Option<Channel>,
+    pub(super) watches: FastMap<String, LockWatch>,
     /// The timer and the deadline it is armed for.
-    timer: Option<(gloo_timers::callback::Timeout, u64)>,
-    tabs_told: usize,
+    pub(super) timer: Option<(gloo_timers::callback::Timeout, u64)>,
+    pub(super) tabs_told: usize,
+    /// The beat's interval (`web/share_doubt.rs`) and when it last ran.
+    pub(super) beat: Option<gloo_timers::callback::Interval>,
+    pub(super) last_beat: u64,
+    /// While the hub doubts it still leads: what came in meanwhile, in order.
+    pub(super) doubt: Option<Vec<Held>>,
+    pub(super) stopped: bool,
+}
+
+/// An input held back while the hub doubts it still leads.
+pub(super) enum Held {
+    /// From the real socket.
+    Socket(Input),
+    /// A tab's message.
+    Tab(JsValue),
 }
 
 /// The hub of one sharing key, hosted by the leader.
 pub struct HubHost {
     /// This hub's id (in every message it sends).
     pub id: String,
-    key: String,
-    state: RefCell<State>,
-    me: Weak<HubHost>,
+    pub(super) key: String,
+    /// The hosting participant's tab id (its tab lock tells whose page holds the leader lock).
+    pub(super) tab: String,
+    pub(super) state: RefCell<State>,
+    pub(super) me: Weak<HubHost>,
+    /// Told (from a microtask) when the hub stopped because it no longer leads.
+    pub(super) lost: Box<dyn Fn()>,
 }
 
 /// What a tab's message asks the hub.
@@ -51,6 +72,14 @@ enum FromTab {
 impl InputSink for HubHost {
     /// The real socket's events.
     fn input(&self, input: Input) {
+        if let Some(Held::Socket(input)) = self.gate(Held::Socket(input)) {
+            self.socket_input(input);
+        }
+    }
+}
+
+impl HubHost {
+    pub(super) fn socket_input(&self, input: Input) {
         let now = now();
         let current = self.state.borrow().socket.as_ref().map(|(h, _)| *h);
         {
@@ -79,14 +108,15 @@ impl InputSink for HubHost {
         }
         self.perform();
     }
-}
 
-impl HubHost {
-    /// Starts the hub of `key` (the sharing key's hash) and announces it.
-    pub fn start(key: &str, options: &Options) -> Result<Rc<HubHost>, JsValue> {
+    /// Starts the hub of `key` (the sharing key's hash) for participant `tab`, announces it
+    /// and starts its beat; `lost` is told if it stops because another tab took over.
+    pub fn start(key: &str, tab: &str, options: &Options, lost: impl Fn() + 'static) -> Result<Rc<HubHost>, JsValue> {
         let host = Rc::new_cyclic(|me: &Weak<HubHost>| HubHost {
             id: share_js::random_id(),
             key: key.to_owned(),
+            tab: tab.to_owned(),
+            lost: Box::new(lost),
             state: RefCell::new(State {
                 hub: Hub::new(options),
                 socket: None,
@@ -95,25 +125,45 @@ impl HubHost {
                 watches: FastMap::default(),
                 timer: None,
                 tabs_told: 0,
+                beat: None,
+                last_beat: now(),
+                doubt: None,
+                stopped: false,
             }),
             me: me.clone(),
         });
         let weak = host.me.clone();
         let channel = Channel::open(&format!("echo-wasm:share:{key}"), move |message| {
             if let Some(host) = weak.upgrade() {
-                host.message(&message);
+                if let Some(Held::Tab(message)) = host.gate(Held::Tab(message)) {
+                    host.message(&message);
+                }
             }
         })?;
         channel.poster().post(&[("t", &"hub".into()), ("hub", &host.id.as_str().into())]);
         host.state.borrow_mut().channel = Some(channel);
+        host.start_beat();
         Ok(host)
     }
 
-    fn message(&self, message: &JsValue) {
+    pub(super) fn message(&self, message: &JsValue) {
         let kind = share_js::text(message, "t");
         let tab = share_js::text(message, "tab");
         let asked = match (kind.as_deref(), tab) {
-            (Some("attach"), Some(tab)) => FromTab::Attach(tab, share_js::text(message, "url").unwrap_or_default()),
+            (Some("attach"), Some(tab)) => {
+                let seen = self.seen(message);
+                self.state.borrow_mut().hub.report(tab.clone(), seen);
+                FromTab::Attach(tab, share_js::text(message, "url").unwrap_or_default())
+            }
+            (Some("vis"), Some(tab)) => {
+                let seen = self.seen(message);
+                let mut state = self.state.borrow_mut();
+                if state.hub.is_attached(&tab) {
+                    state.hub.report(tab, seen);
+                }
+                return;
+            }
+            (Some("probe"), Some(_)) => return self.post(&[("t", &"beat".into())]),
             (Some("frame"), Some(tab)) => match share_js::text(message, "text") {
                 Some(text) => FromTab::Frame(tab, text),
                 None => return,
@@ -166,7 +216,14 @@ impl HubHost {
         self.perform();
     }
 
-    fn post(&self, pairs: &[(&str, &JsValue)]) {
+    /// What a tab's `attach` or `vis` says of its page.
+    fn seen(&self, message: &JsValue) -> Seen {
+        let visible = share_js::field(message, "visible").as_bool().unwrap_or(false);
+        let local = share_js::text(message, "page") == Some(share_js::page_id());
+        Seen { visible, local }
+    }
+
+    pub(super) fn post(&self, pairs: &[(&str, &JsValue)]) {
         let mut all: Vec<(&str, &JsValue)> = pairs.to_vec();
         let id = JsValue::from_str(&self.id);
         all.push(("hub", &id));
@@ -213,7 +270,9 @@ impl HubHost {
                     for tab in &tabs {
                         to.push(&JsValue::from_str(tab));
                     }
-                    self.post(&[("t", &"to".into()), ("to", &to), ("text", &text.into())]);
+                    // The one recipient that shows a desktop notification for this frame.
+                    let notifier = self.state.borrow().hub.notifier(&tabs).map(|t| JsValue::from_str(t)).unwrap_or(JsValue::NULL);
+                    self.post(&[("t", &"to".into()), ("to", &to), ("text", &text.into()), ("n", &notifier)]);
                 }
                 HubOutput::OpenTab(tab) => self.post(&[("t", &"open".into()), ("to", &tab.into())]),
                 HubOutput::CloseTab(tab, code, reason) => {
@@ -231,43 +290,5 @@ impl HubHost {
             self.post(&[("t", &"tabs".into()), ("n", &(count as u32).into())]);
         }
         self.rearm();
-    }
-
-    /// Arms the timer for the hub's deadline unless it is armed for that or an earlier one
-    /// (a timer that fires early finds nothing due and is armed again).
-    fn rearm(&self) {
-        let deadline = self.state.borrow().hub.poll_timeout();
-        let armed = self.state.borrow().timer.as_ref().map(|(_, at)| *at);
-        let Some(deadline) = deadline else {
-            let old = self.state.borrow_mut().timer.take();
-            drop(old);
-            return;
-        };
-        if armed.is_some_and(|at| at <= deadline) {
-            return;
-        }
-        let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
-        let weak = self.me.clone();
-        let timeout = gloo_timers::callback::Timeout::new(delay, move || {
-            if let Some(host) = weak.upgrade() {
-                host.input(Input::Timer);
-            }
-        });
-        let old = self.state.borrow_mut().timer.replace((timeout, deadline));
-        drop(old);
-    }
-
-    /// Stops the hub (hand-off): tabs are told it is gone (their links close and reattach
-    /// to the next hub), the real socket closes, the channel and watches are dropped.
-    pub fn stop(&self) {
-        self.post(&[("t", &"bye".into())]);
-        let (socket, channel, watches, timer) = {
-            let mut state = self.state.borrow_mut();
-            (state.socket.take(), state.channel.take(), std::mem::take(&mut state.watches), state.timer.take())
-        };
-        if let Some((_, socket)) = socket {
-            socket.close(1000, "hub handed off");
-        }
-        drop((channel, watches, timer));
     }
 }

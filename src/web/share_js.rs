@@ -19,6 +19,8 @@ use super::js;
 extern "C" {
     #[wasm_bindgen(js_namespace = ["navigator", "locks"], js_name = request, catch)]
     fn locks_request(name: &str, options: &JsValue, callback: &Function) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["navigator", "locks"], js_name = query, catch)]
+    fn locks_query() -> Result<Promise, JsValue>;
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = digest, catch)]
     fn subtle_digest(algorithm: &str, data: &Uint8Array) -> Result<Promise, JsValue>;
 }
@@ -72,34 +74,72 @@ pub fn random_id() -> String {
 pub struct HeldLock {
     release: Option<Function>,
     abort: Option<web_sys::AbortController>,
+    /// Set once we release it (a rejection after that is not a loss).
+    released: std::rc::Rc<std::cell::Cell<bool>>,
     _callback: Closure<dyn FnMut(JsValue) -> JsValue>,
+}
+
+/// How a lock is requested.
+#[derive(Clone, Copy, Default)]
+pub struct Ask {
+    /// `steal: true`: take it from its holder at once (whose request then rejects).
+    pub steal: bool,
+    /// `ifAvailable: true`: only if nobody holds it (else `granted(false)` at once).
+    pub if_available: bool,
 }
 
 impl HeldLock {
     /// Requests lock `name` (queued behind its holder); `granted` runs once it is held, and
     /// it is held until [`HeldLock::release`] or drop. `Err` when the API refused the call.
     pub fn request(name: &str, mut granted: impl FnMut() + 'static) -> Result<HeldLock, JsValue> {
+        HeldLock::ask(name, Ask::default(), move |_| {
+            granted();
+            true
+        }, || {})
+    }
+
+    /// Requests lock `name` as `ask` says. `granted(true)` runs once it is held (with
+    /// `ifAvailable`, `granted(false)` when it is not); it is kept while `granted` returns
+    /// true. `lost` runs if it was held and then taken away (stolen) without our release.
+    pub fn ask(name: &str, ask: Ask, mut granted: impl FnMut(bool) -> bool + 'static, lost: impl FnOnce() + 'static) -> Result<HeldLock, JsValue> {
         let mut resolve_slot: Option<Function> = None;
         let held = Promise::new(&mut |resolve, _| resolve_slot = Some(resolve));
-        let callback = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |_lock: JsValue| {
-            granted();
-            held.clone().into()
+        let was_held = std::rc::Rc::new(std::cell::Cell::new(false));
+        let flag = was_held.clone();
+        let callback = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |lock: JsValue| {
+            let got = !lock.is_null();
+            if granted(got) && got {
+                flag.set(true);
+                held.clone().into()
+            } else {
+                JsValue::UNDEFINED
+            }
         });
         let abort = web_sys::AbortController::new().ok();
         let options = Object::new();
-        if let Some(abort) = &abort {
+        // The API refuses `signal` with `steal` or `ifAvailable` (neither request is queued).
+        if ask.steal {
+            js::set(&options, "steal", &JsValue::TRUE);
+        } else if ask.if_available {
+            js::set(&options, "ifAvailable", &JsValue::TRUE);
+        } else if let Some(abort) = &abort {
             js::set(&options, "signal", &abort.signal());
         }
         let request = locks_request(name, &options, callback.as_ref().unchecked_ref())?;
-        // An aborted or failed request rejects: nothing to handle.
+        let released = std::rc::Rc::new(std::cell::Cell::new(false));
+        let ours = released.clone();
+        // An aborted request rejects (nothing to handle); a held one that rejects was stolen.
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = JsFuture::from(request).await;
+            if JsFuture::from(request).await.is_err() && was_held.get() && !ours.get() {
+                lost();
+            }
         });
-        Ok(HeldLock { release: resolve_slot, abort, _callback: callback })
+        Ok(HeldLock { release: resolve_slot, abort, released, _callback: callback })
     }
 
     /// Releases the lock (or gives up the request while queued).
     pub fn release(&mut self) {
+        self.released.set(true);
         if let Some(abort) = self.abort.take() {
             abort.abort();
         }
@@ -148,6 +188,30 @@ impl Drop for LockWatch {
             abort.abort();
         }
     }
+}
+
+/// Whether lock `leader` is held by the same page (client) that holds lock `mine` (a lock
+/// only this page holds): `navigator.locks.query()`. `false` when it cannot be told.
+pub async fn same_holder(leader: &str, mine: &str) -> bool {
+    let Ok(promise) = locks_query() else { return false };
+    let Ok(snapshot) = JsFuture::from(promise).await else { return false };
+    let held = field(&snapshot, "held");
+    if !js_sys::Array::is_array(&held) {
+        return false;
+    }
+    let client = |name: &str| {
+        js_sys::Array::from(&held).iter().find(|l| text(l, "name").as_deref() == Some(name)).and_then(|l| text(&l, "clientId"))
+    };
+    matches!((client(leader), client(mine)), (Some(a), Some(b)) if a == b)
+}
+
+thread_local! {
+    static PAGE: String = random_id();
+}
+
+/// This page's id (the same for every Echo in it): a hub knows the tabs in its own page.
+pub fn page_id() -> String {
+    PAGE.with(String::clone)
 }
 
 /// A `BroadcastChannel` and its `message` listener, closed on drop.
@@ -200,4 +264,10 @@ pub fn text(message: &JsValue, key: &str) -> Option<String> {
 /// A message's field as it is.
 pub fn field(message: &JsValue, key: &str) -> JsValue {
     Reflect::get(message, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Whether this page is visible (`document.visibilityState`; `false` where it cannot be read).
+pub fn page_visible() -> bool {
+    let document = global("document");
+    Reflect::get(&document, &JsValue::from_str("visibilityState")).ok().and_then(|v| v.as_string()).as_deref() == Some("visible")
 }

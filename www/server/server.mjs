@@ -31,6 +31,8 @@ const cfg = {
   }),
   // scripts/harness path: enables POST /test/sockudo/{kill,start,restart}.
   harnessScript: env.HARNESS_SCRIPT || null,
+  // Sockudo's Prometheus endpoint (GET /api/server-connections reads its connections gauge).
+  metricsUrl: env.SOCKUDO_METRICS_URL || null,
   // Where browsers reach the WebSocket server (GET /api/config); default: PUSHER_HOST/PORT.
   publicWsHost: env.PUBLIC_WS_HOST || env.PUSHER_HOST || '127.0.0.1',
   publicWsPort: Number(env.PUBLIC_WS_PORT || env.PUSHER_PORT || 6001),
@@ -465,6 +467,22 @@ async function demoRoute(req, res, pathname) {
       return send(res, 200, [...USERS.values()].filter((u) => u.tenant_id === tenant));
     }
     if (route === 'GET /api/products') return send(res, 200, [...products.values()]);
+    if (route === 'GET /api/server-connections') {
+      // Read-only, for the diagnostics drawer: Sockudo's open-connection gauge (all apps), read
+      // from its metrics endpoint (SOCKUDO_METRICS_URL); nothing of the user's, no secret.
+      if (!cfg.metricsUrl) return send(res, 503, { message: 'SOCKUDO_METRICS_URL is not set' });
+      let body;
+      try {
+        const metrics = await fetch(cfg.metricsUrl, { signal: AbortSignal.timeout(2000) });
+        if (!metrics.ok) return send(res, 502, { message: `metrics answered ${metrics.status}` });
+        body = await metrics.text();
+      } catch {
+        return send(res, 502, { message: 'the metrics endpoint did not answer' });
+      }
+      const connections = body.split('\n').filter((l) => /^sockudo_connected(\{[^}]*\})?\s/.test(l))
+        .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).pop()), 0);
+      return send(res, 200, { connections });
+    }
     if (route === 'POST /api/notify') {
       const b = await readBody(req);
       const target = USERS.get(Number(b.user_id));

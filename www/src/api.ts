@@ -38,6 +38,26 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 
 export const getConfig = () => api<PublicConfig>('GET', '/api/config');
 
+/** `?share=1` in the page's URL: `shareConnection: true`. */
+export const sharingWanted = () => new URLSearchParams(window.location.search).get('share') === '1';
+
+/** The page's URL with sharing turned on or off (the drawer's toggle reloads to it). */
+export function sharingUrl(on: boolean): string {
+  const url = new URL(window.location.href);
+  if (on) url.searchParams.set('share', '1');
+  else url.searchParams.delete('share');
+  return url.toString();
+}
+
+/** Open WebSocket connections as the server counts them (Sockudo's gauge), or null. */
+export async function serverConnections(): Promise<number | null> {
+  try {
+    return (await api<{ connections: number }>('GET', '/api/server-connections')).connections;
+  } catch {
+    return null;
+  }
+}
+
 /** The current cookie session, or null when nobody is signed in. */
 export async function getSession(): Promise<{ user: User; csrf_token: string } | null> {
   const session = await api<{ user: User | null; csrf_token: string | null }>('GET', '/api/session');

@@ -51,6 +51,19 @@ describe('demo API', () => {
     assert.equal((await json('GET', '/api/products', undefined, bearer(1))).status, 200);
   });
 
+  test('GET /api/server-connections: the server\'s open connections, for a signed-in user only', async () => {
+    assert.equal((await json('GET', '/api/server-connections')).status, 401);
+    const conn = await PusherConn.open();
+    try {
+      const r = await json('GET', '/api/server-connections', undefined, bearer(1));
+      assert.equal(r.status, 200);
+      assert.deepEqual(Object.keys(r.body), ['connections']);
+      assert.ok(Number.isInteger(r.body.connections) && r.body.connections >= 1, `our open WebSocket is counted: ${r.body.connections}`);
+    } finally {
+      await conn.close();
+    }
+  });
+
   test('each tenant sees its own catalogue and colleagues', async () => {
     const t1 = (await json('GET', '/api/products', undefined, bearer(1))).body.map((p) => p.sku);
     const t2 = (await json('GET', '/api/products', undefined, bearer(3))).body.map((p) => p.sku);

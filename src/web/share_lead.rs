@@ -1,0 +1,185 @@
+//! A participant's leadership and its watch over its hub and its page (issue #15): queuing
+//! for the leader lock, hosting the hub once it is held and stopping when it is lost; the
+//! watchdog that takes over from a frozen leader; the page's visibility reports (which tab
+//! shows a desktop notification); and `pagehide`/`pageshow` (a closing or cached page lets
+//! go at once; one restored from the back/forward cache joins again).
+//!
+//! **Takeover:** a follower whose hub was silent for `QUIET_MS` probes it; when the probe
+//! stays unanswered for `PROBE_WAIT_MS` (`web/share_timing.rs`), it asks for the lock
+//! `echo-wasm:share:<key>:takeover` with `ifAvailable` (one follower steals, the others
+//! wait for the new hub's announce), gives up its queued leader request and requests the
+//! leader lock with `steal: true`. The stolen hub finds out on thaw (`web/share_doubt.rs`).
+
+use gloo_events::EventListener;
+use wasm_bindgen::JsValue;
+
+use super::clock::now;
+use super::share::Participant;
+use super::share_hub::HubHost;
+use super::share_js::{self, Ask, HeldLock};
+use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, WATCH_MS};
+
+impl Participant {
+    /// Requests the leader lock: queued, or (`steal`, a takeover) taken from its holder.
+    /// Replaces (and so gives up) an earlier request: never two at once.
+    pub(super) fn queue_for_leader(&self, steal: bool) {
+        let Some(key) = self.state.borrow().key.clone() else { return };
+        let old = self.state.borrow_mut().leader_lock.take();
+        drop(old);
+        let (weak, lost) = (self.me.clone(), self.me.clone());
+        let ask = share_js::Ask { steal, if_available: false };
+        let granted = move |_| {
+            if let Some(p) = weak.upgrade() {
+                p.lead();
+            }
+            true
+        };
+        let lost = move || {
+            if let Some(p) = lost.upgrade() {
+                p.lost_lead();
+            }
+        };
+        let leader = HeldLock::ask(&format!("echo-wasm:share:{key}:leader"), ask, granted, lost);
+        self.state.borrow_mut().leader_lock = leader.ok();
+    }
+
+    /// The leader lock is ours: host the hub.
+    fn lead(&self) {
+        let Some(key) = self.state.borrow().key.clone() else { return };
+        let takeover = self.state.borrow_mut().takeover.take();
+        drop(takeover);
+        if self.state.borrow().solo.is_some() || self.state.borrow().hub.is_some() {
+            return;
+        }
+        let weak = self.me.clone();
+        let lost = move || {
+            if let Some(p) = weak.upgrade() {
+                p.lost_lead();
+            }
+        };
+        match HubHost::start(&key, &self.id, &self.options, lost) {
+            Ok(host) => self.state.borrow_mut().hub = Some(host),
+            // Holding the leader lock with no hub would stall the whole group: give it up.
+            Err(_) => self.go_solo("the shared connection's hub could not start (BroadcastChannel refused): this Echo connects on its own".into()),
+        }
+    }
+
+    /// The hub stopped leading (its lock was stolen, or it found another leader after a
+    /// freeze): stop it, move this Echo's link, and queue for the lock again.
+    pub(super) fn lost_lead(&self) {
+        let hub = self.state.borrow_mut().hub.take();
+        let Some(hub) = hub else { return };
+        hub.stop();
+        let on_it = self.state.borrow().link.as_ref().is_some_and(|l| l.hub.as_deref() == Some(hub.id.as_str()));
+        if on_it {
+            self.move_link("the shared connection's leader was replaced while frozen");
+        }
+        drop(hub);
+        self.queue_for_leader(false);
+    }
+
+    /// Listens to the page: `pagehide` (detach, stop hosting, let the locks go), `pageshow`
+    /// from the back/forward cache (join again, the link moves at once) and
+    /// `visibilitychange` (reported to the hub).
+    pub(super) fn watch_page(&self) {
+        let Some(window) = web_sys::window() else { return };
+        let mut page = Vec::new();
+        let weak = self.me.clone();
+        page.push(EventListener::new(&window, "pagehide", move |_| {
+            if let Some(p) = weak.upgrade() {
+                let handle = p.state.borrow().link.as_ref().map(|l| l.handle);
+                p.detach();
+                p.state.borrow_mut().parked = handle;
+                p.teardown(false);
+            }
+        }));
+        let weak = self.me.clone();
+        page.push(EventListener::new(&window, "pageshow", move |event| {
+            let persisted = js_sys::Reflect::get(event, &"persisted".into()).ok().and_then(|v| v.as_bool()) == Some(true);
+            if let Some(p) = weak.upgrade().filter(|_| persisted) {
+                p.restored();
+            }
+        }));
+        if let Some(document) = window.document() {
+            let weak = self.me.clone();
+            page.push(EventListener::new(&document, "visibilitychange", move |_| {
+                if let Some(p) = weak.upgrade() {
+                    p.post(&[("t", &"vis".into()), ("visible", &JsValue::from_bool(share_js::page_visible())), ("page", &share_js::page_id().into())]);
+                }
+            }));
+        }
+        self.state.borrow_mut().page = page;
+    }
+
+    /// Back from the back/forward cache: the link was detached on `pagehide` while the
+    /// engine thinks it is connected; join the group again and move the link at once.
+    fn restored(&self) {
+        let key = {
+            let state = self.state.borrow();
+            if state.channel.is_some() {
+                return;
+            }
+            state.key.clone()
+        };
+        let Some(key) = key else { return };
+        self.join(key);
+        let parked = self.state.borrow_mut().parked.take();
+        self.moved(parked, "the page came back from the back/forward cache");
+    }
+
+    /// Starts the watchdog.
+    pub(super) fn start_watch(&self) {
+        let weak = self.me.clone();
+        let interval = gloo_timers::callback::Interval::new(WATCH_MS, move || {
+            if let Some(p) = weak.upgrade() {
+                p.tick();
+            }
+        });
+        let old = self.state.borrow_mut().watch.replace(interval);
+        drop(old);
+    }
+
+    fn tick(&self) {
+        let now = now();
+        let (silent, probe) = {
+            let state = self.state.borrow();
+            let linked = state.link.as_ref().is_some_and(|l| l.hub.is_some());
+            // A leader's own link is to its own hub: if the hub is frozen, so is this page.
+            if !linked || state.hub.is_some() || state.takeover.is_some() {
+                return;
+            }
+            (now.saturating_sub(state.heard) as f64, state.probe)
+        };
+        match probe {
+            None if silent >= QUIET_MS => {
+                self.state.borrow_mut().probe = Some(now);
+                self.post(&[("t", &"probe".into())]);
+            }
+            Some(sent) if now.saturating_sub(sent) as f64 >= PROBE_WAIT_MS => self.take_over(),
+            _ => {}
+        }
+    }
+
+    /// The hub did not answer its probe: one follower steals the leader lock.
+    fn take_over(&self) {
+        let Some(key) = self.state.borrow().key.clone() else { return };
+        let weak = self.me.clone();
+        let granted = move |got: bool| {
+            let Some(p) = weak.upgrade() else { return false };
+            // Still silent? (The hub may have answered, or a new one announced itself.)
+            let still = p.state.borrow().probe.is_some() && p.state.borrow().hub.is_none();
+            if !(got && still) {
+                // Dropped from a microtask: this callback belongs to that lock.
+                let mine = p.state.borrow_mut().takeover.take();
+                wasm_bindgen_futures::spawn_local(async move { drop(mine) });
+                return false;
+            }
+            p.queue_for_leader(true);
+            true
+        };
+        let lock = HeldLock::ask(&format!("echo-wasm:share:{key}:takeover"), Ask { steal: false, if_available: true }, granted, || {});
+        if let Ok(lock) = lock {
+            self.state.borrow_mut().takeover = Some(lock);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+// Connection sharing, part 2 (issue 15): a frozen leader. 3 sharing tabs; the leader tab is
+// frozen as tests/reliability/soak.mjs freezes a page: CDP Page.setWebLifecycleState('frozen')
+// plus Debugger.enable/pause (the lifecycle state alone does not stop a visible headless page;
+// the pause stops its JS thread while its socket stays open). Events are published during the
+// freeze. Another tab must take over within 15 s and events flow again (time printed). After
+// the thaw (Debugger.resume, state 'active') the thawed tab is a follower, no tab delivers any
+// event twice over the whole test, and Sockudo's count is back to 1 within a few seconds and
+// stays there (sampled).
+import { test, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, reset, trigger, eventually, sleep, sharing, connections, connectionsBecome, sampleConnections,
+  freshContext, closeContexts, unique, waitForSubscribed,
+} from './support.mjs';
+import { countingTabs, untilFlowing, allOnce, assertNoDuplicates } from './counting.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await reset(); });
+afterEach(closeContexts);
+
+/** Freezes the page behind `cdp`; resolves once its JS thread is paused (or after 1 s). */
+export async function freeze(page, cdp) {
+  await page.evaluate(() => { window.beat = setInterval(() => {}, 50); }); // JS soon runs, so the pause lands
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  await cdp.send('Debugger.enable');
+  const paused = new Promise((resolve) => cdp.once('Debugger.paused', resolve));
+  await cdp.send('Debugger.pause');
+  await Promise.race([paused, sleep(1000)]);
+}
+export async function thaw(cdp) {
+  await cdp.send('Debugger.resume');
+  await cdp.send('Debugger.disable');
+  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+}
+
+test('a frozen leader: another tab takes over within 15 s, the thawed tab follows, no event twice, no second socket', { timeout: 120000 }, async () => {
+  const context = await freshContext(browser);
+  const channel = unique('share-frozen');
+  const { pages } = await countingTabs(context, 3, channel);
+  assert.deepEqual(await Promise.all(pages.map(async (p) => (await sharing(p)).role)), ['leader', 'follower', 'follower']);
+  await connectionsBecome(1, '3 sharing tabs: 1 connection');
+  await allOnce(pages, channel, 1, 3);
+  const [leader, ...rest] = pages;
+  const cdp = await context.newCDPSession(leader);
+
+  await freeze(leader, cdp);
+  const t0 = Date.now();
+  let thawed = false;
+  try {
+    // Published while the leader is frozen: its socket still takes them (they queue in the page).
+    for (let n = 10; n < 15; n++) await trigger(channel, 'ping', { n });
+    const flowing = await untilFlowing(rest, channel, 100, t0, 15000);
+    console.log(`# frozen leader: events flow again in both other tabs ${flowing.ms} ms after the freeze (bound 15000 ms)`);
+    await eventually(async () => (await Promise.all(rest.map(sharing))).some((s) => s.role === 'leader'),
+      'one of the other tabs leads', 5000);
+    const during = await connections();
+    console.log(`# frozen leader: connections while the old leader is still frozen: ${JSON.stringify(during)}`);
+    for (const p of rest) await waitForSubscribed(p, channel);
+    await allOnce(rest, channel, 1000, 5);
+    await thaw(cdp);
+    thawed = true;
+  } finally {
+    if (!thawed) await thaw(cdp).catch(() => {});
+  }
+  const t1 = Date.now();
+  // The thawed tab: a follower of the new leader, subscribed again through it.
+  await eventually(async () => { const s = await sharing(leader); return s.role === 'follower' && s.tabs > 0; },
+    'the thawed tab is a follower', 10000);
+  await waitForSubscribed(leader, channel, 10000);
+  await connectionsBecome(1, 'back to 1 connection after the thaw', 5000);
+  console.log(`# frozen leader: thawed tab a follower and 1 connection ${Date.now() - t1} ms after the thaw`);
+  const sampler = sampleConnections();
+  await allOnce(pages, channel, 2000, 5);
+  await sleep(1500);
+  const counted = await sampler.stop();
+  assert.deepEqual(counted.max, { gauge: 1, ss: 1 }, `no second socket stays open after the thaw (${counted.samples} samples)`);
+  const roles = await Promise.all(pages.map(async (p) => (await sharing(p)).role));
+  assert.equal(roles[0], 'follower', 'the thawed tab stays a follower');
+  assert.equal(roles.filter((r) => r === 'leader').length, 1, `one leader (${JSON.stringify(roles)})`);
+  await assertNoDuplicates(pages, 'over the whole test (the thawed tab\'s buffered frames included)');
+  await context.close();
+});
