@@ -8,17 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { launch, openPage, trigger, reset, channelInfo, eventually, sleep, env, pageQuery } from './support.mjs';
 
 const metricsPort = process.env.ECHO_TEST_METRICS_PORT;
-// Suite pkg-browser-shared: a follower page's Echo rides its leader tab's socket, so Sockudo's
-// connection count does not move with it (own = 0); what it held is released all the same,
-// which the occupancy checks see.
-const own = env.share ? 0 : 1;
-
-/** Sockudo's count before the test's Echo: in the follower run, once the leader tab's socket
- * is open (its role settles before its socket opens). */
-async function baseConnections() {
-  if (env.share) await eventually(async () => (await connections()) >= 1, 'the leader tab connected');
-  return connections();
-}
+// Suite pkg-browser-shared: the page's Echo is a follower of the leader tab's Echo made with
+// its options, and that one keeps the one socket open when the page's Echo goes (kept = 1);
+// what the page's Echo held is released all the same, which the occupancy checks see.
+const kept = env.share ? 1 : 0;
 const vueBuild = fileURLToPath(new URL('../vue/node_modules/vue/dist/vue.esm-browser.prod.js', import.meta.url));
 
 let browser;
@@ -78,21 +71,21 @@ async function collectUntil(page, done, what, timeout = 15000) {
 
 test('destroy(): Sockudo sees the connection close and no reconnect; the instance then refuses use', async () => {
   const page = await openPage(browser);
-  const base = await baseConnections();
+  const base = await connections();
   const name = unique('life-destroy');
   await page.evaluate((n) => {
     window.echo = window.makeEcho({ reconnect: { baseMs: 100, maxMs: 200 } });
     window.held = window.echo.channel(n);
   }, name);
   await eventually(() => page.evaluate(() => window.held.subscriptionState === 'subscribed'), 'subscribed');
-  await connectionsBecome(base + own, 'connected');
+  await connectionsBecome(base + 1, 'connected');
   assert.equal(await occupied(name), true);
 
   await page.evaluate(() => window.echo.destroy());
-  await connectionsBecome(base, 'after destroy()');
+  await connectionsBecome(base + kept, 'after destroy()');
   await eventually(async () => !(await occupied(name)), 'left on the server after destroy()');
   await sleep(1500); // several reconnect delays (100-200 ms): a live instance would be back
-  assert.equal(await connections(), base, 'no reconnect after destroy()');
+  assert.equal(await connections(), base + kept, 'no reconnect after destroy()');
   assert.equal(await occupied(name), false);
   const after = await page.evaluate(() => {
     const codeOf = (fn) => { try { fn(); return 'no throw'; } catch (e) { return e.code; } };
@@ -106,13 +99,13 @@ test('destroy(): Sockudo sees the connection close and no reconnect; the instanc
   });
   assert.deepEqual(after, { channel: 'echo_destroyed', connect: 'echo_destroyed', heldListen: 'echo_destroyed', status: 'disconnected', destroyed: true });
   await sleep(500);
-  assert.equal(await connections(), base, 'nothing reconnected');
+  assert.equal(await connections(), base + kept, 'nothing reconnected');
   await page.context().close();
 });
 
 test('an Echo dropped without destroy(), with channels and listeners, is collected and its socket closed', async () => {
   const page = await openPage(browser);
-  const base = await baseConnections();
+  const base = await connections();
   const names = [unique('life-gc-a'), unique('life-gc-b')];
   await page.evaluate((ns) => {
     window.tmp = window.makeEcho({ reconnect: { baseMs: 100, maxMs: 200 } });
@@ -123,16 +116,16 @@ test('an Echo dropped without destroy(), with channels and listeners, is collect
     window.tmpNotifications = window.tmp.notifications;
   }, names);
   await eventually(() => page.evaluate(() => window.tmpChannels.every((c) => c.subscriptionState === 'subscribed')), 'subscribed');
-  await connectionsBecome(base + own, 'connected');
+  await connectionsBecome(base + 1, 'connected');
   assert.equal(await occupied(names[0]), true);
 
   // Drop the Echo and every handle the page holds (channels, connector, notifications); only
   // the client's own handle cache (weak) still references the channel handles.
   await page.evaluate(() => { delete window.tmp; delete window.tmpChannels; delete window.tmpConnector; delete window.tmpNotifications; });
-  await collectUntil(page, async () => (await connections()) === base && !(await occupied(names[0])) && !(await occupied(names[1])),
-    `the dropped Echo's socket closes (${base} connections) and its channels are left`);
+  await collectUntil(page, async () => (await connections()) === base + kept && !(await occupied(names[0])) && !(await occupied(names[1])),
+    `the dropped Echo's socket closes (${base + kept} connections) and its channels are left`);
   await sleep(1000);
-  assert.equal(await connections(), base, 'no reconnect from the collected instance');
+  assert.equal(await connections(), base + kept, 'no reconnect from the collected instance');
   assert.equal(await occupied(names[0]), false);
   assert.equal(await occupied(names[1]), false);
   await page.context().close();
@@ -142,7 +135,7 @@ test('an Echo dropped without destroy() while the app keeps a channel handle sta
   // laravel-echo usage in a module: `const echo = new Echo(o); echo.channel(n).listen(...)`,
   // where nothing keeps `echo` itself (only the channel is kept).
   const page = await openPage(browser);
-  const base = await baseConnections();
+  const base = await connections();
   const name = unique('life-kept');
   await page.evaluate((n) => {
     window.got = [];
@@ -153,12 +146,12 @@ test('an Echo dropped without destroy() while the app keeps a channel handle sta
     window.kept = echo.channel(n).listen('.ping', (data) => window.got.push(data));
   }, name);
   await eventually(() => page.evaluate(() => window.kept.subscriptionState === 'subscribed'), 'subscribed');
-  await connectionsBecome(base + own, 'connected');
+  await connectionsBecome(base + 1, 'connected');
 
   await collectUntil(page, () => page.evaluate(() => window.echoCollected), 'the Echo object itself is collected');
   await collectTimes(page, 5);
   await sleep(1000); // several reconnect delays: a closed client would not be back, a live one stays
-  assert.equal(await connections(), base + own, 'Sockudo still counts the connection of the held channel');
+  assert.equal(await connections(), base + 1, 'Sockudo still counts the connection of the held channel');
   assert.equal(await page.evaluate(() => window.kept.subscriptionState), 'subscribed');
   assert.equal(await occupied(name), true);
   await trigger(name, 'ping', { n: 1 });
@@ -167,7 +160,7 @@ test('an Echo dropped without destroy() while the app keeps a channel handle sta
 
   // The last handle dropped too: now the client is collected and its socket closed.
   await page.evaluate(() => { delete window.kept; });
-  await collectUntil(page, async () => (await connections()) === base && !(await occupied(name)), `closed once the last handle is dropped (${base} connections) and left`);
+  await collectUntil(page, async () => (await connections()) === base + kept && !(await occupied(name)), `closed once the last handle is dropped (${base + kept} connections) and left`);
   await page.context().close();
 });
 
@@ -255,7 +248,7 @@ async function openVuePage() {
 
 test('echo-wasm/vue: configureEcho() again closes the old instance on the server; the composable moves', async () => {
   const page = await openVuePage();
-  const base = await baseConnections();
+  const base = await connections();
   const name = unique('life-vue');
   await page.evaluate((n) => {
     const { configureEcho, echo, useEchoPublic } = window.echoVue;
@@ -266,7 +259,7 @@ test('echo-wasm/vue: configureEcho() again closes the old instance on the server
     window.first = echo();
   }, name);
   await eventually(() => page.evaluate(() => window.first.connectionStatus() === 'connected'), 'first connected');
-  await connectionsBecome(base + own, 'first instance');
+  await connectionsBecome(base + 1, 'first instance');
   await eventually(() => occupied(name), 'occupied');
 
   await page.evaluate(() => {
@@ -276,9 +269,9 @@ test('echo-wasm/vue: configureEcho() again closes the old instance on the server
     delete window.first; // the old handles are dropped
   });
   await eventually(() => page.evaluate(() => window.second.connectionStatus() === 'connected'), 'second connected');
-  await connectionsBecome(base + own, 'only the new instance is connected');
+  await connectionsBecome(base + 1, 'only the new instance is connected');
   await sleep(1500); // several reconnect delays: a live old instance would be back
-  assert.equal(await connections(), base + own, 'the old instance does not reconnect');
+  assert.equal(await connections(), base + 1, 'the old instance does not reconnect');
 
   await eventually(async () => (await channelInfo(name)).occupied === true, 'the composable moved to the new instance');
   await trigger(name, 'ping', { n: 1 });
@@ -287,7 +280,7 @@ test('echo-wasm/vue: configureEcho() again closes the old instance on the server
   assert.deepEqual(await page.evaluate(() => window.got), [{ n: 1 }], 'exactly one delivery');
 
   await page.evaluate(() => { window.scope.stop(); window.second.destroy(); });
-  await connectionsBecome(base, 'after the last destroy');
+  await connectionsBecome(base + kept, 'after the last destroy');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

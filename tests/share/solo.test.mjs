@@ -1,12 +1,13 @@
 // Connection sharing (issue 14): when an Echo must not share. Two users on one socket are never
 // allowed (presence and sign-in are per socket): a tab with the same sharing key whose
 // presence authorization names another user leaves the group and connects on its own. And a
-// browser without Web Locks runs every Echo on its own socket, saying why in diagnose().
+// browser without Web Locks runs every Echo on its own socket, saying why in diagnose(). And
+// inside one group each tab's own credentials decide what it gets.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, reset, eventually, unique, openTab, settledSharing, allConnected, sharing, socketId,
-  connectionsBecome, freshContext, closeContexts,
+  launch, reset, eventually, sleep, unique, openTab, settledSharing, allConnected, sharing, socketId,
+  connectionsBecome, freshContext, closeContexts, waitForSubscribed, authLog, trigger,
 } from './support.mjs';
 
 let browser;
@@ -69,4 +70,32 @@ test('without Web Locks every Echo connects on its own and diagnose() says why',
   await allConnected(tabs);
   await connectionsBecome(2, 'two solo tabs, two connections');
   assert.notEqual(await socketId(tabs[0]), await socketId(tabs[1]));
+});
+
+test('one group, two sessions: a tab joining a private channel another tab holds is authorized with its own credentials, refused, and gets none of its events', async () => {
+  const context = await freshContext(browser);
+  const name = 'App.Models.User.1';
+  const ada = await tabOfUser(context, 1);
+  const grace = await tabOfUser(context, 2);
+  assert.equal((await sharing(grace)).role, 'follower', 'same key (headersProvider is not part of it): one group');
+  await ada.evaluate((n) => {
+    window.got = [];
+    window.echo.private(n).listen('.ping', (e) => window.got.push(e));
+  }, name);
+  await waitForSubscribed(ada, `private-${name}`);
+  await grace.evaluate((n) => {
+    window.got = [];
+    window.errors = [];
+    window.echo.private(n).listen('.ping', (e) => window.got.push(e)).error((e) => window.errors.push(e.status ?? null));
+  }, name);
+  await eventually(() => grace.evaluate(() => window.errors.length >= 1), "grace's own authorization is refused");
+  assert.deepEqual(await grace.evaluate(() => window.errors), [403]);
+  const requests = (await authLog()).filter((e) => e.kind === 'channel' && e.channel === `private-${name}`);
+  assert.deepEqual(requests.map((e) => e.status).sort(), [200, 403], "each tab's own request: ada's granted, grace's refused");
+  await trigger(`private-${name}`, 'ping', { n: 1 });
+  await eventually(() => ada.evaluate(() => window.got.length >= 1), 'ada gets the event');
+  await sleep(700);
+  assert.deepEqual(await ada.evaluate(() => window.got), [{ n: 1 }]);
+  assert.deepEqual(await grace.evaluate(() => window.got), [], 'grace gets none of the channel she was refused');
+  await connectionsBecome(1, 'still one group socket');
 });
