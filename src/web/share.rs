@@ -83,7 +83,7 @@ pub(super) struct State {
     /// When the hub this link is open to was last heard from, and the probe sent since.
     pub(super) heard: u64,
     pub(super) probe: Option<u64>,
-    /// The watchdog (`web/share_takeover.rs`) and a takeover under way.
+    /// The watchdog (`web/share_lead.rs`) and a takeover under way.
     pub(super) watch: Option<gloo_timers::callback::Interval>,
     pub(super) takeover: Option<HeldLock>,
     pub(super) page: Vec<EventListener>,

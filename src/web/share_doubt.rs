@@ -4,7 +4,7 @@
 //! runs them late). From then on every input (real-socket events, tabs' messages) is held
 //! back until Web Locks say whether this page still holds the leader lock: if it does, the
 //! held inputs are handled in order (nothing lost); if another tab took the lock (a
-//! takeover, `web/share_takeover.rs`), the hub stops: what its socket buffered while it was
+//! takeover, `web/share_lead.rs`), the hub stops: what its socket buffered while it was
 //! frozen is dropped unrouted (those tabs get it from the new hub's socket), the socket
 //! closes, it says `bye`, and the participant is told so it queues for the lock again.
 //! The timings and their reasons are in `web/share_timing.rs`. Also here: the hub's
