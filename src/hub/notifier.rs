@@ -1,7 +1,9 @@
 //! Which tab shows a desktop notification (`shareConnection`): one per browser, where a
 //! frame routed to several tabs would otherwise show one in each. What each tab reported
-//! (page visible, in the leader's page) and the rule: a visible holder, else a holder in
-//! the leader's page, else the first holder. A leaf of the hub: tab ids in, a tab id out.
+//! (desktop notifications on, page visible, in the leader's page) and the rule: among the
+//! holders whose Echo shows desktop notifications (all of them when none does), a visible
+//! one, else one in the leader's page, else the first. A leaf of the hub: tab ids in, a tab
+//! id out.
 
 use crate::fast_map::FastMap;
 
@@ -12,6 +14,8 @@ pub struct Seen {
     pub visible: bool,
     /// It is in the page hosting the hub (the leader's).
     pub local: bool,
+    /// Its Echo shows desktop notifications (`desktopNotifications` enabled).
+    pub desktop: bool,
 }
 
 /// The reports of the attached tabs.
@@ -40,6 +44,9 @@ impl<T: Clone + Ord> Notifier<T> {
     /// The one of `holders` (in routing order) that shows the desktop notification.
     pub fn pick<'a>(&self, holders: &'a [T]) -> Option<&'a T> {
         let seen = |t: &T| self.tabs.get(t).copied().unwrap_or_default();
-        holders.iter().find(|t| seen(t).visible).or_else(|| holders.iter().find(|t| seen(t).local)).or_else(|| holders.first())
+        let any_desktop = holders.iter().any(|t| seen(t).desktop);
+        let mut candidates = holders.iter().filter(|t| !any_desktop || seen(t).desktop);
+        let first = candidates.clone().next();
+        candidates.clone().find(|t| seen(t).visible).or_else(|| candidates.find(|t| seen(t).local)).or(first)
     }
 }

@@ -149,7 +149,7 @@ impl Client {
         let sharing = {
             let runtime = self.runtime.borrow();
             let sink: Weak<dyn InputSink> = self.me.clone();
-            Sharing::start(runtime.engine.options(), &runtime.auth, sink)
+            Sharing::start(runtime.engine.options(), &runtime.auth, self.desktop.borrow().enabled(), sink)
         };
         self.runtime.borrow_mut().share = sharing;
     }

@@ -17,20 +17,22 @@
 //!   from it (a takeover). `echo-wasm:share:<key>:takeover` (asked with `ifAvailable`) lets
 //!   only one follower steal the leader lock from a frozen hub.
 //! - **Messages** go over the `BroadcastChannel` `echo-wasm:share:<key>` as plain objects
-//!   with a type `t`. From a participant: `{t:'attach', tab, url, page, visible}` (its engine
-//!   opened a socket; sent once its tab lock is held, and again whenever a hub announces
-//!   itself while the link is not open; `page` is its page's id, `visible` its page's
-//!   visibility), `{t:'frame', tab, text}` (a frame its engine sends), `{t:'detach', tab}`
-//!   (its engine closed the socket, `disconnect()`, `destroy()`, `pagehide`), `{t:'vis', tab,
-//!   visible, page}` (its page's visibility changed), `{t:'probe', tab}` (its hub was silent:
-//!   is it alive?). From the hub (each with `hub`, the hub's id): `{t:'hub'}` (announce, on
-//!   start), `{t:'open', to}` (the link is open; the handshake follows), `{t:'to', to:[ids],
-//!   text, n}` (one frame for these tabs; `n` the one of them that shows its desktop
-//!   notification: a visible one, else one in the hub's page, else the first),
-//!   `{t:'close', to, code, reason}` (the link closed: the server's close code, so each
-//!   engine applies its own policy), `{t:'solo', to, reason}` (another user: leave the
-//!   group), `{t:'tabs', n}` (the number of attached tabs, on each change), `{t:'beat'}`
-//!   (every second, and in answer to a probe), `{t:'bye'}` (the hub stops).
+//!   with a type `t`. From a participant: `{t:'attach', tab, url, page, visible, desktop}`
+//!   (its engine opened a socket; sent once its tab lock is held, and again whenever a hub
+//!   announces itself while the link is not open; `page` is its page's id, `visible` its
+//!   page's visibility, `desktop` whether its Echo shows desktop notifications),
+//!   `{t:'frame', tab, text}` (a frame its engine sends), `{t:'detach', tab}` (its engine
+//!   closed the socket, `disconnect()`, `destroy()`, `pagehide`), `{t:'vis', tab, visible,
+//!   page, desktop}` (its page's visibility changed), `{t:'probe', tab}` (its hub was
+//!   silent: is it alive?). From the hub (each with `hub`, the hub's id): `{t:'hub'}`
+//!   (announce, on start), `{t:'open', to}` (the link is open; the handshake follows),
+//!   `{t:'to', to:[ids], text, n}` (one frame for these tabs; `n` the one of them that
+//!   shows its desktop notification: of those whose Echo shows them, a visible one, else
+//!   one in the hub's page, else the first), `{t:'close', to, code, reason}` (the link
+//!   closed: the server's close code, so each engine applies its own policy), `{t:'solo',
+//!   to, reason}` (another user: leave the group), `{t:'tabs', n}` (the number of attached
+//!   tabs, on each change), `{t:'beat'}` (every second, and in answer to a probe),
+//!   `{t:'bye'}` (the hub stops).
 //! - **Hub changes**: a link open to a hub that says `bye`, or when another hub announces
 //!   itself, *moves*: the engine gets it closed as 4200 and reconnects at once (never backed
 //!   off: `Engine::handle_moved`), the link attaches to the new hub and the engine
@@ -56,6 +58,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use wasm_bindgen::JsValue;
 
+use super::clock::now;
 use super::input::{Input, InputSink};
 use super::share_hub::HubHost;
 use super::share_js::{self, Channel, HeldLock};
@@ -75,14 +78,15 @@ pub(super) struct State {
     pub(super) key: Option<String>,
     pub(super) channel: Option<Channel>,
     pub(super) tab_lock: Option<HeldLock>,
-    tab_locked: bool,
+    pub(super) tab_locked: bool,
     pub(super) leader_lock: Option<HeldLock>,
     pub(super) hub: Option<Rc<HubHost>>,
     pub(super) link: Option<Link>,
     pub(super) tabs: u32,
-    /// When the hub this link is open to was last heard from, and the probe sent since.
+    /// When the hub this link is open to was last heard from (for a link still attaching:
+    /// when the attach went out, or any hub last beat), and the probe sent since.
     pub(super) heard: u64,
-    pub(super) probe: Option<u64>,
+    pub(super) probe: Option<Probe>,
     /// The watchdog (`web/share_lead.rs`) and a takeover under way.
     pub(super) watch: Option<gloo_timers::callback::Interval>,
     pub(super) takeover: Option<HeldLock>,
@@ -100,6 +104,17 @@ pub struct Participant {
     pub(super) me: Weak<Participant>,
     /// Set while a frame this tab is not to show a desktop notification for is delivered.
     pub(super) quiet: Cell<bool>,
+    /// Its Echo shows desktop notifications (reported to the hub, which names one such tab).
+    desktop: bool,
+}
+
+/// A probe of a silent hub (`web/share_lead.rs`): when it went out, and the link it was
+/// about. A takeover goes ahead only while the link is still that one: a link that moved
+/// or opened meanwhile heard from a live hub.
+#[derive(Clone, PartialEq)]
+pub(super) struct Probe {
+    pub(super) sent: u64,
+    pub(super) link: Option<(SocketHandle, Option<String>)>,
 }
 
 /// What `diagnose().sharing` shows.
@@ -115,7 +130,7 @@ pub struct View {
 impl Participant {
     /// Joins the group of `text`'s hash (computed asynchronously: links made before are
     /// attached once it is known and the tab lock is held).
-    pub fn start(text: String, options: Options, sink: Weak<dyn InputSink>) -> Rc<Participant> {
+    pub fn start(text: String, options: Options, desktop: bool, sink: Weak<dyn InputSink>) -> Rc<Participant> {
         let participant = Rc::new_cyclic(|me: &Weak<Participant>| Participant {
             id: share_js::random_id(),
             options,
@@ -139,6 +154,7 @@ impl Participant {
             sink,
             me: me.clone(),
             quiet: Cell::new(false),
+            desktop,
         });
         participant.watch_page();
         let weak = participant.me.clone();
@@ -203,8 +219,26 @@ impl Participant {
                 _ => return,
             }
         };
-        let (page, visible) = (JsValue::from_str(&share_js::page_id()), JsValue::from_bool(share_js::page_visible()));
-        self.post(&[("t", &"attach".into()), ("url", &url.into()), ("page", &page), ("visible", &visible)]);
+        {
+            // The takeover watch counts an unanswered attach from here.
+            let mut state = self.state.borrow_mut();
+            state.heard = now();
+            state.probe = None;
+        }
+        self.report_page("attach", Some(url));
+    }
+
+    /// Tells the hub about this tab's page (`attach` with the link's `url`, or `vis`): its
+    /// id, whether it is visible, whether this Echo shows desktop notifications.
+    pub(super) fn report_page(&self, kind: &str, url: Option<String>) {
+        let (page, visible, desktop) =
+            (JsValue::from_str(&share_js::page_id()), JsValue::from_bool(share_js::page_visible()), JsValue::from_bool(self.desktop));
+        let mut pairs: Vec<(&str, JsValue)> = vec![("t", kind.into()), ("page", page), ("visible", visible), ("desktop", desktop)];
+        if let Some(url) = url {
+            pairs.push(("url", url.into()));
+        }
+        let pairs: Vec<(&str, &JsValue)> = pairs.iter().map(|(k, v)| (*k, v)).collect();
+        self.post(&pairs);
     }
 
     /// True while this Echo shares (not solo): its engine's sockets are links.

@@ -220,7 +220,8 @@ impl HubHost {
     fn seen(&self, message: &JsValue) -> Seen {
         let visible = share_js::field(message, "visible").as_bool().unwrap_or(false);
         let local = share_js::text(message, "page") == Some(share_js::page_id());
-        Seen { visible, local }
+        let desktop = share_js::field(message, "desktop").as_bool().unwrap_or(false);
+        Seen { visible, local, desktop }
     }
 
     pub(super) fn post(&self, pairs: &[(&str, &JsValue)]) {

@@ -23,7 +23,9 @@ impl Participant {
             None => (None, None),
         };
         let on_this_hub = matches!(&linked_to, Some(Some(h)) if *h == hub);
-        if on_this_hub {
+        // A link still attaching hears from any hub: one that beats is alive, so no takeover.
+        let attaching_hears = linked_to == Some(None) && matches!(kind.as_str(), "hub" | "beat" | "tabs");
+        if on_this_hub || attaching_hears {
             let mut state = self.state.borrow_mut();
             state.heard = now();
             state.probe = None;

@@ -4,20 +4,21 @@
 //! shows a desktop notification); and `pagehide`/`pageshow` (a closing or cached page lets
 //! go at once; one restored from the back/forward cache joins again).
 //!
-//! **Takeover:** a follower whose hub was silent for `QUIET_MS` probes it; when the probe
-//! stays unanswered for `PROBE_WAIT_MS` (`web/share_timing.rs`), it asks for the lock
-//! `echo-wasm:share:<key>:takeover` with `ifAvailable` (one follower steals, the others
-//! wait for the new hub's announce), gives up its queued leader request and requests the
-//! leader lock with `steal: true`. The stolen hub finds out on thaw (`web/share_doubt.rs`).
+//! **Takeover:** a follower whose hub was silent for `QUIET_MS` (or whose attach no hub
+//! answered, nor beat, that long: a tab opened or reconnecting while the leader is frozen)
+//! probes it; when the probe stays unanswered for `PROBE_WAIT_MS` (`web/share_timing.rs`),
+//! it asks for the lock `echo-wasm:share:<key>:takeover` with `ifAvailable` (one follower
+//! steals, the others wait for the new hub's announce; the winner keeps the lock
+//! `TAKEOVER_HOLD_MS` after its hub starts), gives up its queued leader request and requests
+//! the leader lock with `steal: true`. The stolen hub finds out on thaw (`web/share_doubt.rs`).
 
 use gloo_events::EventListener;
-use wasm_bindgen::JsValue;
 
 use super::clock::now;
-use super::share::Participant;
+use super::share::{Participant, Probe};
 use super::share_hub::HubHost;
 use super::share_js::{self, Ask, HeldLock};
-use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, WATCH_MS};
+use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, TAKEOVER_HOLD_MS, WATCH_MS};
 
 impl Participant {
     /// Requests the leader lock: queued, or (`steal`, a takeover) taken from its holder.
@@ -46,8 +47,11 @@ impl Participant {
     /// The leader lock is ours: host the hub.
     fn lead(&self) {
         let Some(key) = self.state.borrow().key.clone() else { return };
-        let takeover = self.state.borrow_mut().takeover.take();
-        drop(takeover);
+        // A takeover's lock is kept a moment longer, until the other tabs have heard this
+        // hub's announce: a follower whose probe went unanswered must not steal again.
+        if let Some(takeover) = self.state.borrow_mut().takeover.take() {
+            gloo_timers::callback::Timeout::new(TAKEOVER_HOLD_MS, move || drop(takeover)).forget();
+        }
         if self.state.borrow().solo.is_some() || self.state.borrow().hub.is_some() {
             return;
         }
@@ -104,7 +108,7 @@ impl Participant {
             let weak = self.me.clone();
             page.push(EventListener::new(&document, "visibilitychange", move |_| {
                 if let Some(p) = weak.upgrade() {
-                    p.post(&[("t", &"vis".into()), ("visible", &JsValue::from_bool(share_js::page_visible())), ("page", &share_js::page_id().into())]);
+                    p.report_page("vis", None);
                 }
             }));
         }
@@ -141,21 +145,26 @@ impl Participant {
 
     fn tick(&self) {
         let now = now();
-        let (silent, probe) = {
+        let (silent, probe, link) = {
             let state = self.state.borrow();
-            let linked = state.link.as_ref().is_some_and(|l| l.hub.is_some());
             // A leader's own link is to its own hub: if the hub is frozen, so is this page.
-            if !linked || state.hub.is_some() || state.takeover.is_some() {
+            if state.hub.is_some() || state.takeover.is_some() {
                 return;
             }
-            (now.saturating_sub(state.heard) as f64, state.probe)
+            // An open link waits on its hub; one still attaching (its attach sent) on any hub
+            // answering: a frozen holder of the leader lock answers neither.
+            let link = match &state.link {
+                Some(link) if link.hub.is_some() || state.tab_locked => (link.handle, link.hub.clone()),
+                _ => return,
+            };
+            (now.saturating_sub(state.heard) as f64, state.probe.clone(), link)
         };
         match probe {
             None if silent >= QUIET_MS => {
-                self.state.borrow_mut().probe = Some(now);
+                self.state.borrow_mut().probe = Some(Probe { sent: now, link: Some(link) });
                 self.post(&[("t", &"probe".into())]);
             }
-            Some(sent) if now.saturating_sub(sent) as f64 >= PROBE_WAIT_MS => self.take_over(),
+            Some(probe) if now.saturating_sub(probe.sent) as f64 >= PROBE_WAIT_MS => self.take_over(),
             _ => {}
         }
     }
@@ -166,8 +175,13 @@ impl Participant {
         let weak = self.me.clone();
         let granted = move |got: bool| {
             let Some(p) = weak.upgrade() else { return false };
-            // Still silent? (The hub may have answered, or a new one announced itself.)
-            let still = p.state.borrow().probe.is_some() && p.state.borrow().hub.is_none();
+            // Still silent? (The hub may have answered, or a new one announced itself: then
+            // the probe was cleared, or the link it was about moved or opened.)
+            let still = {
+                let state = p.state.borrow();
+                let link = state.link.as_ref().map(|l| (l.handle, l.hub.clone()));
+                state.hub.is_none() && state.probe.as_ref().is_some_and(|probe| probe.link == link)
+            };
             if !(got && still) {
                 // Dropped from a microtask: this callback belongs to that lock.
                 let mine = p.state.borrow_mut().takeover.take();

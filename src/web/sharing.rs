@@ -39,8 +39,9 @@ pub enum Sharing {
 }
 
 impl Sharing {
-    /// Sharing for an Echo with `shareConnection: true`.
-    pub fn start(options: &Options, auth: &AuthConfig, sink: Weak<dyn InputSink>) -> Sharing {
+    /// Sharing for an Echo with `shareConnection: true` (`desktop`: its desktop
+    /// notifications are on).
+    pub fn start(options: &Options, auth: &AuthConfig, desktop: bool, sink: Weak<dyn InputSink>) -> Sharing {
         if options.connection_recovery {
             return Sharing::Fallback("connectionRecovery is not resumed through a shared connection: this Echo connects on its own".into());
         }
@@ -50,7 +51,7 @@ impl Sharing {
         if let Some(missing) = share_js::missing_api() {
             return Sharing::Fallback(missing.into());
         }
-        Sharing::On(Participant::start(sharing_text(options, auth), options.clone(), sink))
+        Sharing::On(Participant::start(sharing_text(options, auth), options.clone(), desktop, sink))
     }
 
     /// The participant while it shares (its engine's sockets are links).

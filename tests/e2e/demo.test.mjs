@@ -267,6 +267,44 @@ test('Sockudo killed and restarted: reconnecting, connected, and the next event 
   await pages[1].click('[data-testid="diagnostics-toggle"]');
 });
 
+test('the drawer\'s "share across tabs" toggle: two tabs of one browser, one leading, one following, one server connection', { timeout: 60000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const first = watchPage(await context.newPage());
+  await first.goto(url);
+  await first.click('[data-testid="login-2"]');
+  const connected = '[data-testid="connection-status"][data-status="connected"]';
+  await first.waitForSelector(connected, { timeout: 20000 });
+  const drawer = async (page) => {
+    await page.click('[data-testid="diagnostics-toggle"]');
+    await page.waitForSelector('[data-testid="diag-sharing"]');
+  };
+  const sharingText = async (page) => (await texts(page, '[data-testid="diag-sharing"]'))[0].replace(/\s+/g, ' ');
+  const serverCount = async (page) => Number((await texts(page, '[data-testid="diag-server-connections"]'))[0]);
+  await drawer(first);
+  assert.match(await sharingText(first), /^off share across tabs/);
+  // The toggle reloads the page with ?share=1; the session cookie keeps user 2 signed in.
+  await Promise.all([first.waitForNavigation(), first.click('[data-testid="diag-sharing"] a')]);
+  assert.match(first.url(), /[?&]share=1/);
+  await first.waitForSelector(connected, { timeout: 20000 });
+  await drawer(first);
+  await eventually(async () => /^leader, 1 tab turn off/.test(await sharingText(first)), 'the first tab leads');
+  // Stable: the reloaded page's old socket is gone from the server's count.
+  let alone;
+  await eventually(async () => { const n = await serverCount(first); const same = n === alone; alone = n; return same && n > 0; },
+    'a steady server connection count', 10000, 1100);
+  const second = watchPage(await context.newPage());
+  await second.goto(first.url());
+  await second.waitForSelector(connected, { timeout: 20000 });
+  await drawer(second);
+  await eventually(async () => /^follower, 2 tabs turn off/.test(await sharingText(second)), 'the second tab follows');
+  await eventually(async () => /^leader, 2 tabs/.test(await sharingText(first)), 'the leader counts 2 tabs');
+  await sleep(2500); // the drawer reads the server's count every second
+  assert.equal(await serverCount(second), alone, 'the second sharing tab adds no server connection');
+  assert.equal(await serverCount(first), alone);
+  assert.deepEqual([...first.errors, ...second.errors], [], 'page errors');
+  await context.close();
+});
+
 test('screenshots of each dashboard', { timeout: 30000 }, async () => {
   // One unread notification for Ada, so her bell shows a count.
   await pages[2].selectOption('[data-testid="notify-to"]', '1');

@@ -18,27 +18,40 @@ export async function countingTabs(context, n, channel, extra = {}) {
   const pages = [];
   let connectMs = null;
   for (let i = 0; i < n; i++) {
-    const page = await context.newPage();
-    page.errors = [];
-    page.on('pageerror', (e) => page.errors.push(String(e)));
-    await page.goto(`${env.backend}/pages/echo.html?${pageQuery()}`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
-    const ms = await page.evaluate(async ([c, o]) => {
-      window.seen = {};
-      window.probe = [];
-      new BroadcastChannel('test-probe').onmessage = ({ data }) => window.probe.push(data);
-      const t0 = performance.now();
-      window.echo = window.makeEcho({ shareConnection: true, ...o });
-      window.echo.channel(c).listen('.ping', (e) => { window.seen[e.n] = (window.seen[e.n] || 0) + 1; });
-      while (window.echo.connectionStatus() !== 'connected') await new Promise((r) => setTimeout(r, 10));
-      return performance.now() - t0;
-    }, [channel, extra]);
+    const { page, ms } = await openCountingTab(context, channel, extra);
     if (i === 0) connectMs = ms;
-    await settledSharing(page);
     pages.push(page);
   }
   for (const p of pages) await waitForSubscribed(p, channel);
   return { pages, connectMs };
+}
+
+/**
+ * One more counting tab in `context` (as `countingTabs` opens them; its init script is the
+ * context's already): returned once connected and its sharing role is settled, with the ms
+ * from `new Echo` to connected.
+ */
+export async function openCountingTab(context, channel, extra = {}) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(`${env.backend}/pages/echo.html?${pageQuery()}`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
+  const ms = await page.evaluate(async ([c, o]) => {
+    window.seen = {};
+    window.probe = [];
+    new BroadcastChannel('test-probe').onmessage = ({ data }) => window.probe.push(data);
+    const t0 = performance.now();
+    window.echo = window.makeEcho({ shareConnection: true, ...o });
+    window.echo.channel(c).listen('.ping', (e) => { window.seen[e.n] = (window.seen[e.n] || 0) + 1; });
+    while (window.echo.connectionStatus() !== 'connected') {
+      if (performance.now() - t0 > 20000) throw new Error(`not connected 20 s after new Echo (${JSON.stringify(window.echo.diagnose().sharing)})`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return performance.now() - t0;
+  }, [channel, extra]);
+  await settledSharing(page);
+  return { page, ms };
 }
 
 export const seen = (page) => page.evaluate(() => window.seen);

@@ -5,14 +5,15 @@
 // freeze. Another tab must take over within 15 s and events flow again (time printed). After
 // the thaw (Debugger.resume, state 'active') the thawed tab is a follower, no tab delivers any
 // event twice over the whole test, and Sockudo's count is back to 1 within a few seconds and
-// stays there (sampled).
+// stays there (sampled). A second test opens a tab while the only other one leads frozen: its
+// attach is never answered, and it must take over all the same.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, reset, trigger, eventually, sleep, sharing, connections, connectionsBecome, sampleConnections,
   freshContext, closeContexts, unique, waitForSubscribed,
 } from './support.mjs';
-import { countingTabs, untilFlowing, allOnce, assertNoDuplicates } from './counting.mjs';
+import { countingTabs, openCountingTab, untilFlowing, allOnce, assertNoDuplicates, seen } from './counting.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -80,5 +81,38 @@ test('a frozen leader: another tab takes over within 15 s, the thawed tab follow
   assert.equal(roles[0], 'follower', 'the thawed tab stays a follower');
   assert.equal(roles.filter((r) => r === 'leader').length, 1, `one leader (${JSON.stringify(roles)})`);
   await assertNoDuplicates(pages, 'over the whole test (the thawed tab\'s buffered frames included)');
+  const buffered = Object.keys(await seen(leader)).map(Number).filter((n) => n >= 10 && n < 15);
+  assert.deepEqual(buffered, [], 'the thawed tab delivers none of the events its old socket buffered while frozen');
+  await context.close();
+});
+
+test('a tab opened while the only other tab leads frozen takes over within 15 s; the thawed tab follows', { timeout: 120000 }, async () => {
+  const context = await freshContext(browser);
+  const channel = unique('share-frozen-new');
+  const { pages: [old] } = await countingTabs(context, 1, channel);
+  await connectionsBecome(1, '1 sharing tab: 1 connection');
+  const cdp = await context.newCDPSession(old);
+  await freeze(old, cdp);
+  const t0 = Date.now();
+  let thawed = false;
+  let fresh;
+  try {
+    // Its attach goes to the frozen holder of the leader lock, which answers nothing.
+    ({ page: fresh } = await openCountingTab(context, channel));
+    assert.equal((await sharing(fresh)).role, 'leader', 'the new tab took the lead from the frozen one');
+    await waitForSubscribed(fresh, channel);
+    const flowing = await untilFlowing([fresh], channel, 100, t0, 15000);
+    console.log(`# frozen leader, new tab: events flow in the new tab ${flowing.ms} ms after the freeze (bound 15000 ms)`);
+    await thaw(cdp);
+    thawed = true;
+  } finally {
+    if (!thawed) await thaw(cdp).catch(() => {});
+  }
+  await eventually(async () => { const s = await sharing(old); return s.role === 'follower' && s.tabs > 0; },
+    'the thawed tab is a follower', 10000);
+  await waitForSubscribed(old, channel, 10000);
+  await connectionsBecome(1, 'back to 1 connection after the thaw', 5000);
+  await allOnce([old, fresh], channel, 2000, 5);
+  await assertNoDuplicates([old, fresh], 'over the whole test');
   await context.close();
 });

@@ -44,7 +44,8 @@ function instrument() {
   window.setHidden = (h) => { window.__hidden = h; document.dispatchEvent(new Event('visibilitychange')); };
 }
 
-async function userTabs(context, n) {
+/** `n` sharing tabs of user 1; `desktop(i)` is tab i's `desktopNotifications`. */
+async function userTabs(context, n, desktop = () => ({ when: 'always' })) {
   await context.grantPermissions(['notifications'], { origin: env.backend });
   await context.addInitScript(instrument);
   const pages = [];
@@ -54,11 +55,11 @@ async function userTabs(context, n) {
     page.on('pageerror', (e) => page.errors.push(String(e)));
     await page.goto(`${env.backend}/pages/echo.html?${pageQuery()}`);
     await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
-    await page.evaluate(() => {
+    await page.evaluate((desktopNotifications) => {
       window.heard = [];
-      window.echo = window.makeEcho({ shareConnection: true, bearerToken: 'token-user-1', desktopNotifications: { when: 'always' } });
+      window.echo = window.makeEcho({ shareConnection: true, bearerToken: 'token-user-1', desktopNotifications });
       window.echo.private('App.Models.User.1').notification((n) => window.heard.push(n.id));
-    });
+    }, desktop(i));
     await settledSharing(page);
     pages.push(page);
   }
@@ -112,5 +113,25 @@ test('desktop notifications: shown once per browser, by the visible tab, else by
     assert.deepEqual(h, ['n-visible', 'n-visible-2', 'n-hidden'], `tab ${i}: its notification() listener once each`);
   }
   for (const p of pages) assert.deepEqual(p.errors, []);
+  await context.close();
+});
+
+test('desktop notifications: a visible tab whose Echo has them off is passed over for one that has them on', { timeout: 90000 }, async () => {
+  const context = await freshContext(browser);
+  // Tab 2 turned desktop notifications off; tabs 0 (the leader) and 1 have them on.
+  const pages = await userTabs(context, 3, (i) => (i === 2 ? false : { when: 'always' }));
+  await setHidden(pages[0], true);
+  await setHidden(pages[1], true);
+  await sleep(300);
+  let counts = await notifyOnce(pages, 'n-off-visible');
+  console.log(`# notifications, visible tab has them off: shown per tab ${JSON.stringify(counts)}`);
+  assert.deepEqual(counts, [1, 0, 0], 'shown once, by the leader: the visible tab shows none');
+  await setHidden(pages[1], false);
+  await sleep(300);
+  counts = await notifyOnce(pages, 'n-on-visible');
+  assert.deepEqual(counts, [0, 1, 0], 'shown once, by the visible tab that has them on');
+  for (const [i, h] of (await heard(pages)).entries()) {
+    assert.deepEqual(h, ['n-off-visible', 'n-on-visible'], `tab ${i}: its notification() listener once each`);
+  }
   await context.close();
 });
