@@ -178,6 +178,17 @@ function targets(r) {
   if (ok(S.cycles)) { const x = S.cycles.results['echo-wasm']; out.push({ target: `heap and wasm growth < 1 % after ${S.cycles.cycles} cycles`, measured: `JS ${x.jsGrowthPct.toFixed(2)} %, wasm ${x.wasmGrowthPct == null ? 'n/a' : x.wasmGrowthPct.toFixed(2) + ' %'}`, ok: x.jsGrowthPct < 1 && (x.wasmGrowthPct == null || x.wasmGrowthPct < 1) }); }
   if (ok(S.reconnect)) { const e = S.reconnect.results['echo-wasm'].ms.median; const ref = S.reconnect.results.reference.ms.median; out.push({ target: 'reconnect ≤ 0.5x reference', measured: `${Math.round(e)} ms vs ${Math.round(ref)} ms (${(e / ref).toFixed(2)}x)`, ok: e <= 0.5 * ref }); }
   if (ok(S.dispatch)) { const d = S.dispatch.results; const q = d.channels['echo-wasm'].median / d.base['echo-wasm'].median; const ql = d.listeners['echo-wasm'].median / d.base['echo-wasm'].median; out.push({ target: 'dispatch cost flat from 1 to 10,000 channels', measured: `${q.toFixed(2)}x with ${S.dispatch.configs[1].label}; ${ql.toFixed(2)}x with ${S.dispatch.configs[2].label}`, ok: q <= 1.1 }); }
+  if (ok(S.tabs)) {
+    const sizes = S.tabs.sizes.filter((n) => S.tabs.results[n] && S.tabs.results[n]['echo-wasm'] && S.tabs.results[n].reference);
+    const ew = (n) => S.tabs.results[n]['echo-wasm'];
+    out.push({ target: 'tabs: 1 server connection per browser (`shareConnection: true`)', measured: sizes.map((n) => `${n} tabs ${ew(n).connections} (reference ${S.tabs.results[n].reference.connections})`).join('; '), ok: sizes.length ? sizes.every((n) => ew(n).connections === 1) : null });
+    // The targets are judged on the max of the runs; the close target's connect time (loopback) is not subtracted.
+    for (const [kind, limit, label] of [['closeMs', 1000, 'tabs: leader close → events flow again ≤ 1 s plus the connect time (max of the runs, connect included)'], ['freezeMs', 5000, 'tabs: leader freeze → events flow again ≤ 5 s (max of the runs)']]) {
+      const cut = sizes.filter((n) => ew(n)[kind] && ew(n)[kind].median != null);
+      if (!cut.length) continue;
+      out.push({ target: label, measured: `${cut.map((n) => `${n} tabs ${Math.round(ew(n)[kind].median)} / ${Math.round(ew(n)[kind].max)} ms`).join('; ')} (median / max)${r.quick ? '; quick run: no verdict' : ''}`, ok: r.quick ? null : cut.every((n) => ew(n)[kind].max <= limit) });
+    }
+  }
   return out;
 }
 

@@ -58,7 +58,10 @@ export async function tabsSection({ browser, env, quick, log, pageErrors }) {
       n += 1;
       const firsts = await Promise.all(pages.map((p) => p.evaluate((k) => T.firstFrom(k), from)));
       if (firsts.every((x) => x != null)) return { ms: Math.max(...firsts) - t0, next: n };
-      if (Date.now() > end) throw new Error('tabs: events did not flow again within 30 s');
+      if (Date.now() > end) {
+        const seen = await Promise.all(pages.map((p) => p.evaluate(() => ({ status: T.echo.connectionStatus(), sharing: T.sharing() })).catch((e) => String(e))));
+        throw new Error(`tabs: events did not flow again within 30 s (the tabs: ${JSON.stringify(seen)})`);
+      }
       await sleep(100);
     }
   }

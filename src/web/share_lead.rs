@@ -8,9 +8,9 @@
 //! answered, nor beat, that long: a tab opened or reconnecting while the leader is frozen)
 //! probes it; when the probe stays unanswered for `PROBE_WAIT_MS` (`web/share_timing.rs`),
 //! it asks for the lock `echo-wasm:share:<key>:takeover` with `ifAvailable` (one follower
-//! steals, the others wait for the new hub's announce; the winner keeps the lock
-//! `TAKEOVER_HOLD_MS` after its hub starts), gives up its queued leader request and requests
-//! the leader lock with `steal: true`. The stolen hub finds out on thaw (`web/share_doubt.rs`).
+//! steals, the others wait for the new hub's announce; the winner lets the lock go once its
+//! hub announced itself), gives up its queued leader request and requests the leader lock
+//! with `steal: true`. The stolen hub finds out on thaw (`web/share_doubt.rs`).
 
 use gloo_events::EventListener;
 
@@ -18,7 +18,7 @@ use super::clock::now;
 use super::share::{Participant, Probe};
 use super::share_hub::HubHost;
 use super::share_js::{self, Ask, HeldLock};
-use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, TAKEOVER_HOLD_MS, WATCH_MS};
+use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, WATCH_MS};
 
 impl Participant {
     /// Requests the leader lock: queued, or (`steal`, a takeover) taken from its holder.
@@ -47,11 +47,11 @@ impl Participant {
     /// The leader lock is ours: host the hub.
     fn lead(&self) {
         let Some(key) = self.state.borrow().key.clone() else { return };
-        // A takeover's lock is kept a moment longer, until the other tabs have heard this
-        // hub's announce: a follower whose probe went unanswered must not steal again.
-        if let Some(takeover) = self.state.borrow_mut().takeover.take() {
-            gloo_timers::callback::Timeout::new(TAKEOVER_HOLD_MS, move || drop(takeover)).forget();
-        }
+        // A takeover's lock is let go only after this hub announced itself (below), so a
+        // follower whose probe also went unanswered hears the announce before it can take the
+        // lock, and then does not steal again (its probe was about the link that moves). Not
+        // held any longer: a tab frozen while holding it would stall every takeover.
+        let takeover = self.state.borrow_mut().takeover.take();
         if self.state.borrow().solo.is_some() || self.state.borrow().hub.is_some() {
             return;
         }
@@ -66,6 +66,7 @@ impl Participant {
             // Holding the leader lock with no hub would stall the whole group: give it up.
             Err(_) => self.go_solo("the shared connection's hub could not start (BroadcastChannel refused): this Echo connects on its own".into()),
         }
+        drop(takeover);
     }
 
     /// The hub stopped leading (its lock was stolen, or it found another leader after a

@@ -34,8 +34,3 @@ pub const PROBE_WAIT_MS: f64 = 1_000.0;
 /// holds the leader lock. Shorter than a follower's quiet + probe wait, so a hub that was
 /// replaced always doubts before it routes a frame buffered while it was frozen.
 pub const DOUBT_MS: f64 = 2_000.0;
-
-/// How long a tab that took over keeps the takeover lock after its hub started: long enough
-/// for every other tab to hear the new hub's announce (a message, milliseconds), so a follower
-/// whose probe also went unanswered does not steal the lock again from the new hub.
-pub const TAKEOVER_HOLD_MS: u32 = 1_000;

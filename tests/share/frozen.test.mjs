@@ -6,7 +6,8 @@
 // the thaw (Debugger.resume, state 'active') the thawed tab is a follower, no tab delivers any
 // event twice over the whole test, and Sockudo's count is back to 1 within a few seconds and
 // stays there (sampled). A second test opens a tab while the only other one leads frozen: its
-// attach is never answered, and it must take over all the same.
+// attach is never answered, and it must take over all the same. A third freezes the tab that
+// took over at once, and the last tab must take over from it.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -114,5 +115,41 @@ test('a tab opened while the only other tab leads frozen takes over within 15 s;
   await connectionsBecome(1, 'back to 1 connection after the thaw', 5000);
   await allOnce([old, fresh], channel, 2000, 5);
   await assertNoDuplicates([old, fresh], 'over the whole test');
+  await context.close();
+});
+
+test('a tab that just took over from a frozen leader and freezes at once is replaced too', { timeout: 120000 }, async () => {
+  const context = await freshContext(browser);
+  const channel = unique('share-frozen-twice');
+  const { pages } = await countingTabs(context, 3, channel);
+  const [first, ...rest] = pages;
+  const sessions = [];
+  try {
+    const cdpFirst = await context.newCDPSession(first);
+    sessions.push(cdpFirst);
+    await freeze(first, cdpFirst);
+    let t0 = Date.now();
+    await untilFlowing(rest, channel, 100, t0, 15000);
+    const roles = await Promise.all(rest.map(async (p) => (await sharing(p)).role));
+    const second = rest[roles.indexOf('leader')];
+    assert.ok(second, `one of the other tabs leads (${JSON.stringify(roles)})`);
+    const last = rest.find((p) => p !== second);
+    // At once: the new leader is frozen within moments of its takeover.
+    const cdpSecond = await context.newCDPSession(second);
+    sessions.push(cdpSecond);
+    await freeze(second, cdpSecond);
+    t0 = Date.now();
+    const flowing = await untilFlowing([last], channel, 200, t0, 15000);
+    console.log(`# frozen twice: events flow again in the last tab ${flowing.ms} ms after the second freeze (bound 15000 ms)`);
+    assert.equal((await sharing(last)).role, 'leader', 'the last tab leads');
+  } finally {
+    for (const cdp of sessions) await thaw(cdp).catch(() => {});
+  }
+  await eventually(async () => (await Promise.all(pages.map(sharing))).filter((s) => s.role === 'leader').length === 1
+    && (await Promise.all(pages.map(sharing))).every((s) => s.tabs === 3), 'one leader and 3 tabs after both thaws', 10000);
+  await connectionsBecome(1, 'back to 1 connection after both thaws', 5000);
+  for (const p of pages) await waitForSubscribed(p, channel, 10000);
+  await allOnce(pages, channel, 2000, 3);
+  await assertNoDuplicates(pages, 'over the whole test');
   await context.close();
 });
