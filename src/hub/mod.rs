@@ -114,7 +114,8 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
     }
 
     /// The one of `tabs` (a frame's recipients, in order) that shows desktop notifications:
-    /// a visible one, else one in the leader's page, else the first.
+    /// of those whose Echo shows them (all when none does), a visible one, else one in the
+    /// leader's page, else the first.
     pub fn notifier<'a>(&self, tabs: &'a [T]) -> Option<&'a T> {
         self.notifier.pick(tabs)
     }

@@ -36,14 +36,19 @@
 //! - **Hub changes**: a link open to a hub that says `bye`, or when another hub announces
 //!   itself, *moves*: the engine gets it closed as 4200 and reconnects at once (never backed
 //!   off: `Engine::handle_moved`), the link attaches to the new hub and the engine
-//!   resubscribes (authorizing its own channels). A participant ignores every message from a
-//!   hub other than the one its link is open to (but for the announce, and the tab count
-//!   while it attaches). The leader's own engine links to its hub through the same channel (a
+//!   resubscribes (authorizing its own channels). The old hub gets a `detach` (should it still
+//!   run). A participant ignores every message from a hub other than the one its link is open
+//!   to, but for the announce, a beat while its own hub is silent (probed: it moves to the one
+//!   that beats; a page frozen or busy may have missed the announce), and, while it attaches,
+//!   the tab count and any hub's beat (heard: a hub is alive). The leader's own engine links to its hub through the same channel (a
 //!   second `BroadcastChannel` object in the page): asynchronous, never re-entrant.
 //! - **Frozen leader** (`web/share_lead.rs`, `web/share_doubt.rs`, timings in
-//!   `web/share_timing.rs`): a follower whose hub stays silent probes it; an unanswered probe
-//!   makes it take the takeover lock and steal the leader lock; its new hub announces itself
-//!   and every link moves. The old hub, thawed, doubts itself (a gap between its beats) and
+//!   `web/share_timing.rs`): a follower whose hub stays silent (or whose attach no hub answers
+//!   nor beats: opened or reconnecting while the leader is frozen) probes it; an unanswered
+//!   probe makes it take the takeover lock and steal the leader lock; its new hub announces
+//!   itself and every link moves. A hub starts only once Web Locks confirm its page holds the
+//!   leader lock (a grant that ran late, after a steal, queues again), and a hub that may
+//!   have been frozen answers a probe only after that check. The old hub, thawed, doubts itself (a gap between its beats) and
 //!   holds back every input until Web Locks say whose page holds the leader lock: not its
 //!   own, so it drops what its socket buffered while frozen, closes that socket, says `bye`;
 //!   its own engine's link moves to the new hub and the tab queues for the lock again.
@@ -114,7 +119,7 @@ pub struct Participant {
 #[derive(Clone, PartialEq)]
 pub(super) struct Probe {
     pub(super) sent: u64,
-    pub(super) link: Option<(SocketHandle, Option<String>)>,
+    pub(super) link: (SocketHandle, Option<String>),
 }
 
 /// What `diagnose().sharing` shows.
@@ -277,9 +282,14 @@ impl Participant {
         }
     }
 
-    /// Moves the link (if any) to the next hub: closed as 4200, reopened at once.
+    /// Moves the link (if any) to the next hub: closed as 4200, reopened at once. The old hub
+    /// is told (`detach`) in case it still runs: a tab it still counted as attached would
+    /// have its next attach ignored.
     pub(super) fn move_link(&self, reason: &str) {
         let link = self.state.borrow_mut().link.take();
+        if link.is_some() {
+            self.post(&[("t", &"detach".into())]);
+        }
         self.moved(link.map(|l| l.handle), reason);
     }
 

@@ -1,5 +1,5 @@
 //! The hub host's beat and its doubt (issue #15): the hub tells its tabs it is alive every
-//! [`BEAT_MS`] (and at once when a tab probes it), and it notices that it was frozen: a gap
+//! [`BEAT_MS`] (and at once when a tab probes it, unless it doubts), and it notices that it was frozen: a gap
 //! of more than [`DOUBT_MS`] between its beats (a frozen page runs no timer; a throttled one
 //! runs them late). From then on every input (real-socket events, tabs' messages) is held
 //! back until Web Locks say whether this page still holds the leader lock: if it does, the
@@ -28,6 +28,16 @@ impl HubHost {
         let mut state = self.state.borrow_mut();
         state.beat = Some(interval);
         state.last_beat = now();
+    }
+
+    /// A tab probes this hub: it beats at once, unless it may have been frozen (a late beat, or
+    /// in doubt already): then the Web Locks verdict beats if it still leads, and a hub that
+    /// was replaced stays silent (the probing tab would take it for alive).
+    pub(super) fn answer_probe(&self) {
+        if self.state.borrow().doubt.is_some() || self.late() {
+            return self.begin_doubt(None);
+        }
+        self.post(&[("t", &"beat".into())]);
     }
 
     fn beat(&self) {
@@ -76,7 +86,8 @@ impl HubHost {
         let leader = format!("echo-wasm:share:{}:leader", self.key);
         let mine = format!("echo-wasm:share:{}:tab:{}", self.key, self.tab);
         wasm_bindgen_futures::spawn_local(async move {
-            let still = share_js::same_holder(&leader, &mine).await;
+            // Cannot be told: not sure it leads, so it stops (the next in the queue hosts).
+            let still = share_js::same_holder(&leader, &mine).await.unwrap_or(false);
             if let Some(host) = weak.upgrade() {
                 host.verdict(still);
             }

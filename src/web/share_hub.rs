@@ -163,7 +163,7 @@ impl HubHost {
                 }
                 return;
             }
-            (Some("probe"), Some(_)) => return self.post(&[("t", &"beat".into())]),
+            (Some("probe"), Some(_)) => return self.answer_probe(),
             (Some("frame"), Some(tab)) => match share_js::text(message, "text") {
                 Some(text) => FromTab::Frame(tab, text),
                 None => return,

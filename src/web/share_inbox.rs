@@ -3,7 +3,8 @@
 //! whether this tab shows the frame's desktop notification), move to a new hub, go solo,
 //! keep the tab count, and note when its hub was last heard from (the takeover watch of
 //! `web/share_lead.rs`). A message from a hub other than the one the link is open to is
-//! ignored, but for the announce of a new hub.
+//! ignored, but for the announce of a new hub, and its beat while this tab's own hub is silent
+//! (probed): both move the link; a link still attaching counts any hub's beat as heard.
 
 use wasm_bindgen::JsValue;
 
@@ -37,6 +38,11 @@ impl Participant {
                 _ => {}
             },
             "bye" if on_this_hub => self.move_link("the shared connection's leader left"),
+            // Its hub is silent (probed) while another beats: it missed that hub's announce
+            // (a page frozen or busy meanwhile may never get some messages): move, not take over.
+            "beat" if matches!(&linked_to, Some(Some(h)) if *h != hub) && self.state.borrow().probe.is_some() => {
+                self.move_link("the shared connection's leader went silent and another one leads")
+            }
             "open" if to_me && linked_to == Some(None) => {
                 {
                     let mut state = self.state.borrow_mut();

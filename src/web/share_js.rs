@@ -191,18 +191,18 @@ impl Drop for LockWatch {
 }
 
 /// Whether lock `leader` is held by the same page (client) that holds lock `mine` (a lock
-/// only this page holds): `navigator.locks.query()`. `false` when it cannot be told.
-pub async fn same_holder(leader: &str, mine: &str) -> bool {
-    let Ok(promise) = locks_query() else { return false };
-    let Ok(snapshot) = JsFuture::from(promise).await else { return false };
+/// only this page holds): `navigator.locks.query()`. `None` when it cannot be told.
+pub async fn same_holder(leader: &str, mine: &str) -> Option<bool> {
+    let promise = locks_query().ok()?;
+    let snapshot = JsFuture::from(promise).await.ok()?;
     let held = field(&snapshot, "held");
     if !js_sys::Array::is_array(&held) {
-        return false;
+        return None;
     }
     let client = |name: &str| {
         js_sys::Array::from(&held).iter().find(|l| text(l, "name").as_deref() == Some(name)).and_then(|l| text(&l, "clientId"))
     };
-    matches!((client(leader), client(mine)), (Some(a), Some(b)) if a == b)
+    Some(matches!((client(leader), client(mine)), (Some(a), Some(b)) if a == b))
 }
 
 thread_local! {

@@ -9,8 +9,11 @@
 //! probes it; when the probe stays unanswered for `PROBE_WAIT_MS` (`web/share_timing.rs`),
 //! it asks for the lock `echo-wasm:share:<key>:takeover` with `ifAvailable` (one follower
 //! steals, the others wait for the new hub's announce; the winner lets the lock go once its
-//! hub announced itself), gives up its queued leader request and requests the leader lock
-//! with `steal: true`. The stolen hub finds out on thaw (`web/share_doubt.rs`).
+//! hub announced itself; a tab refused it for `TAKEOVER_STUCK_MS` steals it too: its holder
+//! froze mid-takeover), gives up its queued leader request and requests the leader lock
+//! with `steal: true`. A granted leader lock is hosted only once Web Locks confirm this page
+//! holds it (a grant that ran late, after a steal, queues again). The stolen hub finds out
+//! on thaw (`web/share_doubt.rs`).
 
 use gloo_events::EventListener;
 
@@ -18,7 +21,7 @@ use super::clock::now;
 use super::share::{Participant, Probe};
 use super::share_hub::HubHost;
 use super::share_js::{self, Ask, HeldLock};
-use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, WATCH_MS};
+use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, TAKEOVER_STUCK_MS, WATCH_MS};
 
 impl Participant {
     /// Requests the leader lock: queued, or (`steal`, a takeover) taken from its holder.
@@ -44,16 +47,38 @@ impl Participant {
         self.state.borrow_mut().leader_lock = leader.ok();
     }
 
-    /// The leader lock is ours: host the hub.
+    /// The leader lock was granted: host the hub once Web Locks confirm this page holds it.
+    /// A grant can run late (a page frozen or busy when it came: its callback waits) after
+    /// another tab stole the lock; such a tab must not announce a hub (every tab would move
+    /// to it), so it queues again instead.
     fn lead(&self) {
         let Some(key) = self.state.borrow().key.clone() else { return };
-        // A takeover's lock is let go only after this hub announced itself (below), so a
-        // follower whose probe also went unanswered hears the announce before it can take the
-        // lock, and then does not steal again (its probe was about the link that moves). Not
-        // held any longer: a tab frozen while holding it would stall every takeover.
+        let (weak, leader, mine) = (self.me.clone(), format!("echo-wasm:share:{key}:leader"), format!("echo-wasm:share:{key}:tab:{}", self.id));
+        wasm_bindgen_futures::spawn_local(async move {
+            let ours = share_js::same_holder(&leader, &mine).await;
+            if let Some(p) = weak.upgrade() {
+                // Cannot be told: trust the grant.
+                p.host(key, ours != Some(false));
+            }
+        });
+    }
+
+    fn host(&self, key: String, ours: bool) {
+        // A takeover's lock is let go only after this hub announced itself (below): a
+        // follower whose probe also went unanswered most likely hears the announce first and
+        // then does not steal again (its probe was about the link that moves). Not held any
+        // longer: a tab frozen while holding it would stall every takeover.
         let takeover = self.state.borrow_mut().takeover.take();
-        if self.state.borrow().solo.is_some() || self.state.borrow().hub.is_some() {
+        let gone = {
+            let state = self.state.borrow();
+            state.solo.is_some() || state.hub.is_some() || state.channel.is_none() || state.leader_lock.is_none()
+        };
+        if gone {
             return;
+        }
+        if !ours {
+            drop(takeover);
+            return self.queue_for_leader(false);
         }
         let weak = self.me.clone();
         let lost = move || {
@@ -162,16 +187,21 @@ impl Participant {
         };
         match probe {
             None if silent >= QUIET_MS => {
-                self.state.borrow_mut().probe = Some(Probe { sent: now, link: Some(link) });
+                self.state.borrow_mut().probe = Some(Probe { sent: now, link });
                 self.post(&[("t", &"probe".into())]);
             }
-            Some(probe) if now.saturating_sub(probe.sent) as f64 >= PROBE_WAIT_MS => self.take_over(),
+            Some(probe) if now.saturating_sub(probe.sent) as f64 >= PROBE_WAIT_MS => {
+                // Refused the takeover lock all this while: its holder froze mid-takeover.
+                let stuck = now.saturating_sub(probe.sent) as f64 >= PROBE_WAIT_MS + TAKEOVER_STUCK_MS;
+                self.take_over(stuck)
+            }
             _ => {}
         }
     }
 
     /// The hub did not answer its probe: one follower steals the leader lock.
-    fn take_over(&self) {
+    /// `stuck`: the takeover lock was refused for `TAKEOVER_STUCK_MS`: it is taken too.
+    fn take_over(&self, stuck: bool) {
         let Some(key) = self.state.borrow().key.clone() else { return };
         let weak = self.me.clone();
         let granted = move |got: bool| {
@@ -181,7 +211,7 @@ impl Participant {
             let still = {
                 let state = p.state.borrow();
                 let link = state.link.as_ref().map(|l| (l.handle, l.hub.clone()));
-                state.hub.is_none() && state.probe.as_ref().is_some_and(|probe| probe.link == link)
+                state.hub.is_none() && state.probe.as_ref().is_some_and(|probe| Some(&probe.link) == link.as_ref())
             };
             if !(got && still) {
                 // Dropped from a microtask: this callback belongs to that lock.
@@ -192,7 +222,7 @@ impl Participant {
             p.queue_for_leader(true);
             true
         };
-        let lock = HeldLock::ask(&format!("echo-wasm:share:{key}:takeover"), Ask { steal: false, if_available: true }, granted, || {});
+        let lock = HeldLock::ask(&format!("echo-wasm:share:{key}:takeover"), Ask { steal: stuck, if_available: !stuck }, granted, || {});
         if let Ok(lock) = lock {
             self.state.borrow_mut().takeover = Some(lock);
         }

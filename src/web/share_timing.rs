@@ -12,7 +12,8 @@
 //! From a freeze to a takeover: the last beat is at most [`BEAT_MS`] old, the probe goes out
 //! [`QUIET_MS`] after it (plus one [`WATCH_MS`] tick), the takeover [`PROBE_WAIT_MS`] later
 //! (plus a tick): at most about 3 s, well inside the 5 s target; then the steal, the new
-//! hub's socket and the resubscriptions.
+//! hub's socket and the resubscriptions. For a tab whose link is still attaching, the quiet
+//! is counted from its attach or the last beat of any hub, whichever is later.
 
 /// The hub's beat (`{t:'beat'}`): how often it tells its tabs it is alive.
 pub const BEAT_MS: u32 = 1_000;
@@ -34,3 +35,8 @@ pub const PROBE_WAIT_MS: f64 = 1_000.0;
 /// holds the leader lock. Shorter than a follower's quiet + probe wait, so a hub that was
 /// replaced always doubts before it routes a frame buffered while it was frozen.
 pub const DOUBT_MS: f64 = 2_000.0;
+
+/// How long, after its probe's wait, a follower refused the takeover lock (`ifAvailable`)
+/// keeps asking before it steals that lock too: a winner holds it for milliseconds (until
+/// its hub announced itself), so one still holding it this much later froze mid-takeover.
+pub const TAKEOVER_STUCK_MS: f64 = 2_000.0;

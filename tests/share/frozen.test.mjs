@@ -7,7 +7,9 @@
 // event twice over the whole test, and Sockudo's count is back to 1 within a few seconds and
 // stays there (sampled). A second test opens a tab while the only other one leads frozen: its
 // attach is never answered, and it must take over all the same. A third freezes the tab that
-// took over at once, and the last tab must take over from it.
+// took over at once, and the last tab must take over from it. A fourth freezes the tab first
+// in line for the lead and closes the leader: the last tab takes over, and the frozen one,
+// thawed (its grant of the lock runs late), follows without moving the group.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -134,6 +136,8 @@ test('a tab that just took over from a frozen leader and freezes at once is repl
     const second = rest[roles.indexOf('leader')];
     assert.ok(second, `one of the other tabs leads (${JSON.stringify(roles)})`);
     const last = rest.find((p) => p !== second);
+    const takeoverLocks = await last.evaluate(async () => (await navigator.locks.query()).held.map((l) => l.name).filter((n) => n.endsWith(':takeover')));
+    assert.deepEqual(takeoverLocks, [], 'the winner let the takeover lock go once its hub announced itself');
     // At once: the new leader is frozen within moments of its takeover.
     const cdpSecond = await context.newCDPSession(second);
     sessions.push(cdpSecond);
@@ -151,5 +155,38 @@ test('a tab that just took over from a frozen leader and freezes at once is repl
   for (const p of pages) await waitForSubscribed(p, channel, 10000);
   await allOnce(pages, channel, 2000, 3);
   await assertNoDuplicates(pages, 'over the whole test');
+  await context.close();
+});
+
+test('a follower frozen while first in line for the lead, thawed after another tab took over, leaves the group as it is', { timeout: 120000 }, async () => {
+  const context = await freshContext(browser);
+  const channel = unique('share-frozen-queued');
+  const { pages: [leader, queued, last] } = await countingTabs(context, 3, channel);
+  const cdp = await context.newCDPSession(queued);
+  let thawed = false;
+  try {
+    // The first follower is first in line for the leader lock: frozen, it is granted the
+    // lock when the leader closes but cannot run; the last tab takes over from it.
+    await freeze(queued, cdp);
+    const t0 = Date.now();
+    await leader.close();
+    const flowing = await untilFlowing([last], channel, 100, t0, 15000);
+    console.log(`# frozen first in line: events flow in the last tab ${flowing.ms} ms after the close (bound 15000 ms)`);
+    assert.equal((await sharing(last)).role, 'leader', 'the last tab took the lead');
+    const errorsBefore = await last.evaluate(() => window.echo.diagnose().lastErrors.length);
+    await thaw(cdp);
+    thawed = true;
+    // Its late grant must not start a second hub that the group moves to (and stalls on).
+    const t1 = Date.now();
+    const again = await untilFlowing([queued, last], channel, 300, t1, 5000);
+    console.log(`# frozen first in line: events flow in both tabs ${again.ms} ms after the thaw (bound 5000 ms)`);
+    assert.deepEqual((await Promise.all([queued, last].map(sharing))).map((s) => s.role), ['follower', 'leader'], 'the last tab still leads');
+    assert.equal(await last.evaluate(() => window.echo.diagnose().lastErrors.length), errorsBefore, 'no error in the leading tab after the thaw');
+  } finally {
+    if (!thawed) await thaw(cdp).catch(() => {});
+  }
+  await connectionsBecome(1, '1 connection after the thaw', 5000);
+  await allOnce([queued, last], channel, 2000, 3);
+  await assertNoDuplicates([queued, last], 'over the whole test');
   await context.close();
 });
