@@ -9,11 +9,12 @@
 // attach is never answered, and it must take over all the same. A third freezes the tab that
 // took over at once, and the last tab must take over from it. A fourth freezes the tab first
 // in line for the lead and closes the leader: the last tab takes over, and the frozen one,
-// thawed (its grant of the lock runs late), follows without moving the group.
+// thawed (its grant of the lock runs late), follows without moving the group. A fifth holds the
+// takeover lock from another page, as a winner frozen mid-takeover would: it is stolen too.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, reset, trigger, eventually, sleep, sharing, connections, connectionsBecome, sampleConnections,
+  openTab, launch, reset, trigger, eventually, sleep, sharing, connections, connectionsBecome, sampleConnections,
   freshContext, closeContexts, unique, waitForSubscribed,
 } from './support.mjs';
 import { countingTabs, openCountingTab, untilFlowing, allOnce, assertNoDuplicates, seen } from './counting.mjs';
@@ -188,5 +189,39 @@ test('a follower frozen while first in line for the lead, thawed after another t
   await connectionsBecome(1, '1 connection after the thaw', 5000);
   await allOnce([queued, last], channel, 2000, 3);
   await assertNoDuplicates([queued, last], 'over the whole test');
+  await context.close();
+});
+
+test('a takeover lock held by a page that froze mid-takeover does not stall the group: it is stolen too', { timeout: 120000 }, async () => {
+  const context = await freshContext(browser);
+  const channel = unique('share-frozen-stuck');
+  const { pages } = await countingTabs(context, 3, channel);
+  const [leader, ...rest] = pages;
+  // A winner frozen between its takeover grant and its steal of the leader lock holds the
+  // takeover lock and runs nothing: a plain page of the same origin holding that lock forever
+  // is the same to every other tab.
+  const holder = await openTab(context, null);
+  const name = await holder.evaluate(async () => {
+    const leaderLock = (await navigator.locks.query()).held.map((l) => l.name).find((n) => /^echo-wasm:share:.*:leader$/.test(n));
+    const takeover = leaderLock.replace(/:leader$/, ':takeover');
+    await new Promise((held) => { navigator.locks.request(takeover, () => { held(); return new Promise(() => {}); }); });
+    return takeover;
+  });
+  assert.match(name, /^echo-wasm:share:[0-9a-f]+:takeover$/);
+  const cdp = await context.newCDPSession(leader);
+  await freeze(leader, cdp);
+  const t0 = Date.now();
+  try {
+    const flowing = await untilFlowing(rest, channel, 100, t0, 15000);
+    console.log(`# takeover lock stuck: events flow again ${flowing.ms} ms after the freeze (bound 15000 ms)`);
+    assert.equal((await Promise.all(rest.map(sharing))).filter((s) => s.role === 'leader').length, 1, 'one of the other tabs leads');
+  } finally {
+    await thaw(cdp).catch(() => {});
+  }
+  await eventually(async () => { const s = await sharing(leader); return s.role === 'follower' && s.tabs > 0; },
+    'the thawed tab is a follower', 10000);
+  await connectionsBecome(1, 'back to 1 connection after the thaw', 5000);
+  await allOnce(pages, channel, 2000, 3);
+  await assertNoDuplicates(pages, 'over the whole test');
   await context.close();
 });
