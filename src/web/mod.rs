@@ -67,6 +67,7 @@ pub mod share_doubt;
 pub mod share_inbox;
 pub mod share_js;
 pub mod share_lead;
+pub mod share_link;
 pub mod share_timing;
 pub mod sharing;
 pub mod socket;

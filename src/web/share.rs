@@ -1,7 +1,9 @@
 //! `shareConnection: true`: one WebSocket per browser for the Echos of one sharing key
 //! (issues #14 and #15). Each Echo is a *participant*: its engine runs unchanged, but the socket it
 //! opens is a *link* to the hub (`web/share_hub.rs`, the core's `hub/`) hosted by the
-//! leader tab, which owns the one real socket.
+//! leader tab, which owns the one real socket. Here: the participant's state, joining and
+//! leaving the group; its link is `web/share_link.rs`, the hubs' messages `web/share_inbox.rs`,
+//! leadership and the takeover watch `web/share_lead.rs`.
 //!
 //! # The protocol between tabs
 //!
@@ -21,7 +23,8 @@
 //!   (its engine opened a socket; sent once its tab lock is held, and again whenever a hub
 //!   announces itself while the link is not open; `page` is its page's id, `visible` its
 //!   page's visibility, `desktop` whether its Echo shows desktop notifications),
-//!   `{t:'frame', tab, text}` (a frame its engine sends), `{t:'detach', tab}` (its engine
+//!   `{t:'frame', tab, text}` (a frame its engine sends), `{t:'detach', tab, at}` (`at` the hub its link was open to, absent
+//!   while it attached: every hub; its engine
 //!   closed the socket, `disconnect()`, `destroy()`, `pagehide`), `{t:'vis', tab, visible,
 //!   page, desktop}` (its page's visibility changed), `{t:'probe', tab}` (its hub was
 //!   silent: is it alive?). From the hub (each with `hub`, the hub's id): `{t:'hub'}`
@@ -63,8 +66,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use wasm_bindgen::JsValue;
 
-use super::clock::now;
-use super::input::{Input, InputSink};
+use super::input::InputSink;
 use super::share_hub::HubHost;
 use super::share_js::{self, Channel, HeldLock};
 use crate::engine::SocketHandle;
@@ -73,7 +75,7 @@ use crate::options::Options;
 /// One link: the engine's socket, virtual.
 pub(super) struct Link {
     pub(super) handle: SocketHandle,
-    url: String,
+    pub(super) url: String,
     /// The hub it is open to; `None` while the attach waits for an answer.
     pub(super) hub: Option<String>,
 }
@@ -85,6 +87,8 @@ pub(super) struct State {
     pub(super) tab_lock: Option<HeldLock>,
     pub(super) tab_locked: bool,
     pub(super) leader_lock: Option<HeldLock>,
+    /// The leader lock request's generation (`web/share_lead.rs`).
+    pub(super) lead_generation: u64,
     pub(super) hub: Option<Rc<HubHost>>,
     pub(super) link: Option<Link>,
     pub(super) tabs: u32,
@@ -110,7 +114,7 @@ pub struct Participant {
     /// Set while a frame this tab is not to show a desktop notification for is delivered.
     pub(super) quiet: Cell<bool>,
     /// Its Echo shows desktop notifications (reported to the hub, which names one such tab).
-    desktop: bool,
+    pub(super) desktop: bool,
 }
 
 /// A probe of a silent hub (`web/share_lead.rs`): when it went out, and the link it was
@@ -120,6 +124,9 @@ pub struct Participant {
 pub(super) struct Probe {
     pub(super) sent: u64,
     pub(super) link: (SocketHandle, Option<String>),
+    /// When (ms after `sent`) a refused takeover lock is taken anyway, and whether it was.
+    pub(super) stuck_after: f64,
+    pub(super) stole: bool,
 }
 
 /// What `diagnose().sharing` shows.
@@ -146,6 +153,7 @@ impl Participant {
                 tab_lock: None,
                 tab_locked: false,
                 leader_lock: None,
+                lead_generation: 0,
                 hub: None,
                 link: None,
                 tabs: 0,
@@ -216,96 +224,9 @@ impl Participant {
         }
     }
 
-    pub(super) fn send_attach(&self) {
-        let url = {
-            let state = self.state.borrow();
-            match &state.link {
-                Some(link) if link.hub.is_none() && state.tab_locked => link.url.clone(),
-                _ => return,
-            }
-        };
-        {
-            // The takeover watch counts an unanswered attach from here.
-            let mut state = self.state.borrow_mut();
-            state.heard = now();
-            state.probe = None;
-        }
-        self.report_page("attach", Some(url));
-    }
-
-    /// Tells the hub about this tab's page (`attach` with the link's `url`, or `vis`): its
-    /// id, whether it is visible, whether this Echo shows desktop notifications.
-    pub(super) fn report_page(&self, kind: &str, url: Option<String>) {
-        let (page, visible, desktop) =
-            (JsValue::from_str(&share_js::page_id()), JsValue::from_bool(share_js::page_visible()), JsValue::from_bool(self.desktop));
-        let mut pairs: Vec<(&str, JsValue)> = vec![("t", kind.into()), ("page", page), ("visible", visible), ("desktop", desktop)];
-        if let Some(url) = url {
-            pairs.push(("url", url.into()));
-        }
-        let pairs: Vec<(&str, &JsValue)> = pairs.iter().map(|(k, v)| (*k, v)).collect();
-        self.post(&pairs);
-    }
-
     /// True while this Echo shares (not solo): its engine's sockets are links.
     pub fn is_shared(&self) -> bool {
         self.state.borrow().solo.is_none()
-    }
-
-    /// The engine opens a socket: a link to the hub.
-    pub fn link(&self, handle: SocketHandle, url: &str) {
-        let old = self.state.borrow_mut().link.replace(Link { handle, url: url.to_owned(), hub: None });
-        if old.is_some() {
-            self.post(&[("t", &"detach".into())]);
-        }
-        self.send_attach();
-    }
-
-    /// The engine sends a frame on its link.
-    pub fn send(&self, text: &str) {
-        let open = self.state.borrow().link.as_ref().is_some_and(|l| l.hub.is_some());
-        if open {
-            self.post(&[("t", &"frame".into()), ("text", &text.into())]);
-        }
-    }
-
-    /// The engine closes link `handle`.
-    pub fn unlink(&self, handle: SocketHandle) {
-        let matches = self.state.borrow().link.as_ref().is_some_and(|l| l.handle == handle);
-        if matches {
-            self.detach();
-        }
-    }
-
-    pub(super) fn detach(&self) {
-        if self.state.borrow_mut().link.take().is_some() {
-            self.post(&[("t", &"detach".into())]);
-        }
-    }
-
-    /// Moves the link (if any) to the next hub: closed as 4200, reopened at once. The old hub
-    /// is told (`detach`) in case it still runs: a tab it still counted as attached would
-    /// have its next attach ignored.
-    pub(super) fn move_link(&self, reason: &str) {
-        let link = self.state.borrow_mut().link.take();
-        if link.is_some() {
-            self.post(&[("t", &"detach".into())]);
-        }
-        self.moved(link.map(|l| l.handle), reason);
-    }
-
-    /// Tells the engine its link `handle` moved (closed as 4200, reopened at once).
-    pub(super) fn moved(&self, handle: Option<SocketHandle>, reason: &str) {
-        if let (Some(handle), Some(sink)) = (handle, self.sink.upgrade()) {
-            sink.input(Input::Moved(handle, reason.to_owned()));
-        }
-    }
-
-    /// Closes the link (if any) for the engine, with `code` and `reason`.
-    pub(super) fn close_link(&self, code: u16, reason: &str) {
-        let link = self.state.borrow_mut().link.take();
-        if let (Some(link), Some(sink)) = (link, self.sink.upgrade()) {
-            sink.input(Input::Close(link.handle, code, reason.to_owned()));
-        }
     }
 
     pub(super) fn go_solo(&self, reason: String) {

@@ -1,5 +1,5 @@
 //! The hub host's beat and its doubt (issue #15): the hub tells its tabs it is alive every
-//! [`BEAT_MS`] (and at once when a tab probes it, unless it doubts), and it notices that it was frozen: a gap
+//! [`BEAT_MS`] (and at once when a tab probes it), and it notices that it was frozen: a gap
 //! of more than [`DOUBT_MS`] between its beats (a frozen page runs no timer; a throttled one
 //! runs them late). From then on every input (real-socket events, tabs' messages) is held
 //! back until Web Locks say whether this page still holds the leader lock: if it does, the
@@ -28,16 +28,6 @@ impl HubHost {
         let mut state = self.state.borrow_mut();
         state.beat = Some(interval);
         state.last_beat = now();
-    }
-
-    /// A tab probes this hub: it beats at once, unless it may have been frozen (a late beat, or
-    /// in doubt already): then the Web Locks verdict beats if it still leads, and a hub that
-    /// was replaced stays silent (the probing tab would take it for alive).
-    pub(super) fn answer_probe(&self) {
-        if self.state.borrow().doubt.is_some() || self.late() {
-            return self.begin_doubt(None);
-        }
-        self.post(&[("t", &"beat".into())]);
     }
 
     fn beat(&self) {

@@ -163,12 +163,15 @@ impl HubHost {
                 }
                 return;
             }
-            (Some("probe"), Some(_)) => return self.answer_probe(),
+            // Like every tab message, held back while the hub doubts (`gate`): a hub that was
+            // replaced while frozen never answers.
+            (Some("probe"), Some(_)) => return self.post(&[("t", &"beat".into())]),
             (Some("frame"), Some(tab)) => match share_js::text(message, "text") {
                 Some(text) => FromTab::Frame(tab, text),
                 None => return,
             },
-            (Some("detach"), Some(tab)) => FromTab::Detach(tab),
+            // A detach names the hub the link was open to (none while it attached).
+            (Some("detach"), Some(tab)) if share_js::text(message, "at").is_none_or(|at| at == self.id) => FromTab::Detach(tab),
             _ => return,
         };
         let now = now();

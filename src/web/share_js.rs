@@ -191,7 +191,9 @@ impl Drop for LockWatch {
 }
 
 /// Whether lock `leader` is held by the same page (client) that holds lock `mine` (a lock
-/// only this page holds): `navigator.locks.query()`. `None` when it cannot be told.
+/// only this page holds): `navigator.locks.query()`. `Some(false)` when `leader` is free or
+/// held by another client; `None` when it cannot be told (no answer, no `clientId`, `mine`
+/// not listed).
 pub async fn same_holder(leader: &str, mine: &str) -> Option<bool> {
     let promise = locks_query().ok()?;
     let snapshot = JsFuture::from(promise).await.ok()?;
@@ -199,10 +201,12 @@ pub async fn same_holder(leader: &str, mine: &str) -> Option<bool> {
     if !js_sys::Array::is_array(&held) {
         return None;
     }
-    let client = |name: &str| {
-        js_sys::Array::from(&held).iter().find(|l| text(l, "name").as_deref() == Some(name)).and_then(|l| text(&l, "clientId"))
-    };
-    Some(matches!((client(leader), client(mine)), (Some(a), Some(b)) if a == b))
+    let entry = |name: &str| js_sys::Array::from(&held).iter().find(|l| text(l, "name").as_deref() == Some(name));
+    let me = text(&entry(mine)?, "clientId")?;
+    match entry(leader) {
+        None => Some(false),
+        Some(holder) => Some(text(&holder, "clientId")? == me),
+    }
 }
 
 thread_local! {

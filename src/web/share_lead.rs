@@ -9,8 +9,8 @@
 //! probes it; when the probe stays unanswered for `PROBE_WAIT_MS` (`web/share_timing.rs`),
 //! it asks for the lock `echo-wasm:share:<key>:takeover` with `ifAvailable` (one follower
 //! steals, the others wait for the new hub's announce; the winner lets the lock go once its
-//! hub announced itself; a tab refused it for `TAKEOVER_STUCK_MS` steals it too: its holder
-//! froze mid-takeover), gives up its queued leader request and requests the leader lock
+//! hub announced itself; a tab refused it for `TAKEOVER_STUCK_MS` (plus a random spread)
+//! steals it once: its holder froze mid-takeover), gives up its queued leader request and requests the leader lock
 //! with `steal: true`. A granted leader lock is hosted only once Web Locks confirm this page
 //! holds it (a grant that ran late, after a steal, queues again). The stolen hub finds out
 //! on thaw (`web/share_doubt.rs`).
@@ -21,7 +21,7 @@ use super::clock::now;
 use super::share::{Participant, Probe};
 use super::share_hub::HubHost;
 use super::share_js::{self, Ask, HeldLock};
-use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, TAKEOVER_STUCK_MS, WATCH_MS};
+use super::share_timing::{PROBE_WAIT_MS, QUIET_MS, TAKEOVER_STUCK_MS, TAKEOVER_STUCK_SPREAD_MS, WATCH_MS};
 
 impl Participant {
     /// Requests the leader lock: queued, or (`steal`, a takeover) taken from its holder.
@@ -30,17 +30,25 @@ impl Participant {
         let Some(key) = self.state.borrow().key.clone() else { return };
         let old = self.state.borrow_mut().leader_lock.take();
         drop(old);
+        // Each request has its generation: a grant or a loss of an older one changes nothing.
+        let generation = {
+            let mut state = self.state.borrow_mut();
+            state.lead_generation += 1;
+            state.lead_generation
+        };
         let (weak, lost) = (self.me.clone(), self.me.clone());
         let ask = share_js::Ask { steal, if_available: false };
         let granted = move |_| {
             if let Some(p) = weak.upgrade() {
-                p.lead();
+                p.lead(generation);
             }
             true
         };
         let lost = move || {
             if let Some(p) = lost.upgrade() {
-                p.lost_lead();
+                if p.state.borrow().lead_generation == generation {
+                    p.lost_lead();
+                }
             }
         };
         let leader = HeldLock::ask(&format!("echo-wasm:share:{key}:leader"), ask, granted, lost);
@@ -51,19 +59,22 @@ impl Participant {
     /// A grant can run late (a page frozen or busy when it came: its callback waits) after
     /// another tab stole the lock; such a tab must not announce a hub (every tab would move
     /// to it), so it queues again instead.
-    fn lead(&self) {
+    fn lead(&self, generation: u64) {
         let Some(key) = self.state.borrow().key.clone() else { return };
         let (weak, leader, mine) = (self.me.clone(), format!("echo-wasm:share:{key}:leader"), format!("echo-wasm:share:{key}:tab:{}", self.id));
         wasm_bindgen_futures::spawn_local(async move {
             let ours = share_js::same_holder(&leader, &mine).await;
             if let Some(p) = weak.upgrade() {
                 // Cannot be told: trust the grant.
-                p.host(key, ours != Some(false));
+                p.host(key, generation, ours != Some(false));
             }
         });
     }
 
-    fn host(&self, key: String, ours: bool) {
+    /// Hosts the hub for the grant of request `generation`, unless that request was given up
+    /// or lost during the check (a steal: `lost_lead` queued again), or the check said the lock
+    /// is not this page's.
+    fn host(&self, key: String, generation: u64, ours: bool) {
         // A takeover's lock is let go only after this hub announced itself (below): a
         // follower whose probe also went unanswered most likely hears the announce first and
         // then does not steal again (its probe was about the link that moves). Not held any
@@ -71,7 +82,7 @@ impl Participant {
         let takeover = self.state.borrow_mut().takeover.take();
         let gone = {
             let state = self.state.borrow();
-            state.solo.is_some() || state.hub.is_some() || state.channel.is_none() || state.leader_lock.is_none()
+            state.solo.is_some() || state.hub.is_some() || state.channel.is_none() || state.leader_lock.is_none() || state.lead_generation != generation
         };
         if gone {
             return;
@@ -94,17 +105,19 @@ impl Participant {
         drop(takeover);
     }
 
-    /// The hub stopped leading (its lock was stolen, or it found another leader after a
-    /// freeze): stop it, move this Echo's link, and queue for the lock again.
+    /// The leader lock was lost (stolen, also while its grant was being checked), or the hub
+    /// found another leader after a freeze: stop the hub if any, move this Echo's link, and
+    /// queue for the lock again (a new generation: a check still under way comes to nothing).
     pub(super) fn lost_lead(&self) {
         let hub = self.state.borrow_mut().hub.take();
-        let Some(hub) = hub else { return };
-        hub.stop();
-        let on_it = self.state.borrow().link.as_ref().is_some_and(|l| l.hub.as_deref() == Some(hub.id.as_str()));
-        if on_it {
-            self.move_link("the shared connection's leader was replaced while frozen");
+        if let Some(hub) = hub {
+            hub.stop();
+            let on_it = self.state.borrow().link.as_ref().is_some_and(|l| l.hub.as_deref() == Some(hub.id.as_str()));
+            if on_it {
+                self.move_link("the shared connection's leader was replaced while frozen");
+            }
+            drop(hub);
         }
-        drop(hub);
         self.queue_for_leader(false);
     }
 
@@ -187,12 +200,21 @@ impl Participant {
         };
         match probe {
             None if silent >= QUIET_MS => {
-                self.state.borrow_mut().probe = Some(Probe { sent: now, link });
+                // Spread over the followers: the first that steals a stuck takeover lock
+                // announces its hub before the others would.
+                let stuck_after = PROBE_WAIT_MS + TAKEOVER_STUCK_MS + js_sys::Math::random() * TAKEOVER_STUCK_SPREAD_MS;
+                self.state.borrow_mut().probe = Some(Probe { sent: now, link, stuck_after, stole: false });
                 self.post(&[("t", &"probe".into())]);
             }
             Some(probe) if now.saturating_sub(probe.sent) as f64 >= PROBE_WAIT_MS => {
                 // Refused the takeover lock all this while: its holder froze mid-takeover.
-                let stuck = now.saturating_sub(probe.sent) as f64 >= PROBE_WAIT_MS + TAKEOVER_STUCK_MS;
+                // Stolen once per probe.
+                let stuck = !probe.stole && now.saturating_sub(probe.sent) as f64 >= probe.stuck_after;
+                if stuck {
+                    if let Some(probe) = self.state.borrow_mut().probe.as_mut() {
+                        probe.stole = true;
+                    }
+                }
                 self.take_over(stuck)
             }
             _ => {}

@@ -12,7 +12,9 @@
 //! From a freeze to a takeover: the last beat is at most [`BEAT_MS`] old, the probe goes out
 //! [`QUIET_MS`] after it (plus one [`WATCH_MS`] tick), the takeover [`PROBE_WAIT_MS`] later
 //! (plus a tick): at most about 3 s, well inside the 5 s target; then the steal, the new
-//! hub's socket and the resubscriptions. For a tab whose link is still attaching, the quiet
+//! hub's socket and the resubscriptions. (A takeover lock kept by a tab frozen mid-takeover
+//! adds [`TAKEOVER_STUCK_MS`] and up to [`TAKEOVER_STUCK_SPREAD_MS`]: about 5 to 6 s.) For a
+//! tab whose link is still attaching, the quiet
 //! is counted from its attach or the last beat of any hub, whichever is later.
 
 /// The hub's beat (`{t:'beat'}`): how often it tells its tabs it is alive.
@@ -40,3 +42,7 @@ pub const DOUBT_MS: f64 = 2_000.0;
 /// keeps asking before it steals that lock too: a winner holds it for milliseconds (until
 /// its hub announced itself), so one still holding it this much later froze mid-takeover.
 pub const TAKEOVER_STUCK_MS: f64 = 2_000.0;
+
+/// The random spread added to [`TAKEOVER_STUCK_MS`] per follower: the first to steal a stuck
+/// takeover lock announces its hub before the others steal it too.
+pub const TAKEOVER_STUCK_SPREAD_MS: f64 = 1_000.0;

@@ -29,10 +29,11 @@ export async function countingTabs(context, n, channel, extra = {}) {
 /**
  * One more counting tab in `context` (as `countingTabs` opens them; its init script is the
  * context's already): returned once connected and its sharing role is settled, with the ms
- * from `new Echo` to connected.
+ * from `new Echo` to connected. `init`: an init script of this page only.
  */
-export async function openCountingTab(context, channel, extra = {}) {
+export async function openCountingTab(context, channel, extra = {}, init = null) {
   const page = await context.newPage();
+  if (init) await page.addInitScript(init);
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
   await page.goto(`${env.backend}/pages/echo.html?${pageQuery()}`);

@@ -10,7 +10,8 @@
 // took over at once, and the last tab must take over from it. A fourth freezes the tab first
 // in line for the lead and closes the leader: the last tab takes over, and the frozen one,
 // thawed (its grant of the lock runs late), follows without moving the group. A fifth holds the
-// takeover lock from another page, as a winner frozen mid-takeover would: it is stolen too.
+// takeover lock from another page, as a winner frozen mid-takeover would: it is stolen too. A
+// sixth makes one follower miss the new leader's announce: it moves to the hub that beats.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -163,6 +164,15 @@ test('a follower frozen while first in line for the lead, thawed after another t
   const context = await freshContext(browser);
   const channel = unique('share-frozen-queued');
   const { pages: [leader, queued, last] } = await countingTabs(context, 3, channel);
+  // `queued` is first in line for the leader lock (it joined before `last`).
+  const first = await queued.evaluate(async () => {
+    const id = `probe-${Math.random()}`;
+    let me;
+    await navigator.locks.request(id, async () => { me = (await navigator.locks.query()).held.find((l) => l.name === id).clientId; });
+    const line = (await navigator.locks.query()).pending.filter((l) => l.name.endsWith(':leader'));
+    return line.length === 2 && line[0].clientId === me;
+  });
+  assert.ok(first, 'the frozen tab is first of the 2 in line for the leader lock');
   const cdp = await context.newCDPSession(queued);
   let thawed = false;
   try {
@@ -223,5 +233,37 @@ test('a takeover lock held by a page that froze mid-takeover does not stall the 
   await connectionsBecome(1, 'back to 1 connection after the thaw', 5000);
   await allOnce(pages, channel, 2000, 3);
   await assertNoDuplicates(pages, 'over the whole test');
+  await context.close();
+});
+
+/** Init script: while `window.deaf`, the page's BroadcastChannels drop the hubs' announces and
+ * byes, as a page frozen or busy while the lock changed hands may never get them. */
+function deafToHubChanges() {
+  const add = BroadcastChannel.prototype.addEventListener;
+  BroadcastChannel.prototype.addEventListener = function (type, listener, options) {
+    if (type !== 'message') return add.call(this, type, listener, options);
+    const call = (e) => (typeof listener === 'function' ? listener.call(this, e) : listener.handleEvent(e));
+    return add.call(this, type, (e) => { if (!(window.deaf && e.data && (e.data.t === 'hub' || e.data.t === 'bye'))) call(e); }, options);
+  };
+}
+
+test('a follower that missed the new leader\'s announce and the old one\'s bye moves to the leader it hears beating, not taking over', { timeout: 120000 }, async () => {
+  const context = await freshContext(browser);
+  const channel = unique('share-frozen-deaf');
+  const { pages: [leader, next] } = await countingTabs(context, 2, channel);
+  const { page: deaf } = await openCountingTab(context, channel, {}, deafToHubChanges);
+  await waitForSubscribed(deaf, channel);
+  await deaf.evaluate(() => { window.deaf = true; });
+  const t0 = Date.now();
+  await leader.close();
+  // `next` (first in line) leads at once; `deaf` never hears so: its hub goes silent, it probes,
+  // and the hub that answers is `next`'s.
+  const flowing = await untilFlowing([next, deaf], channel, 100, t0, 15000);
+  console.log(`# announce missed: events flow in both tabs ${flowing.ms} ms after the close (bound 15000 ms)`);
+  await sleep(1500); // a takeover by `deaf` would have happened by now
+  assert.deepEqual((await Promise.all([next, deaf].map(sharing))).map((s) => s.role), ['leader', 'follower'], 'the tab that led on hand-off still leads');
+  await connectionsBecome(1, '1 connection', 5000);
+  await allOnce([next, deaf], channel, 2000, 3);
+  await assertNoDuplicates([next, deaf], 'over the whole test');
   await context.close();
 });
