@@ -171,7 +171,7 @@ impl HubHost {
                 None => return,
             },
             // A detach names the hub the link was open to (none while it attached).
-            (Some("detach"), Some(tab)) if share_js::text(message, "at").is_none_or(|at| at == self.id) => FromTab::Detach(tab),
+            (Some("detach"), Some(tab)) if share_js::text(message, "at").map_or(true, |at| at == self.id) => FromTab::Detach(tab),
             _ => return,
         };
         let now = now();
