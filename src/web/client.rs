@@ -146,11 +146,14 @@ impl Client {
     /// `shareConnection: true`: joins the group of this Echo's sharing key (before the first
     /// connect, so the first socket is already a link).
     pub fn start_sharing(&self) {
-        let sharing = {
+        // Copied out: joining calls into JS (Web Locks, listeners), with no borrow held.
+        let (options, auth) = {
             let runtime = self.runtime.borrow();
-            let sink: Weak<dyn InputSink> = self.me.clone();
-            Sharing::start(runtime.engine.options(), &runtime.auth, self.desktop.borrow().enabled(), sink)
+            (runtime.engine.options().clone(), runtime.auth.clone())
         };
+        let desktop = self.desktop.borrow().enabled();
+        let sink: Weak<dyn InputSink> = self.me.clone();
+        let sharing = Sharing::start(&options, &auth, desktop, sink);
         self.runtime.borrow_mut().share = sharing;
     }
 
