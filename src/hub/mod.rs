@@ -121,10 +121,13 @@ impl<P: Payload, T: Clone + Ord + std::fmt::Debug> Hub<P, T> {
     }
 
     /// A tab attaches (its engine opened a socket at `url`). The first one opens the real
-    /// socket; after the handshake a tab's link opens at once. Attaching twice does nothing.
+    /// socket; after the handshake a tab's link opens at once. A tab attaching again (it only
+    /// attaches while its link waits: it did not get this hub's open, or its detach went to
+    /// another hub) starts afresh: what it held is released (its engine subscribes again) and
+    /// its link opens again.
     pub fn attach(&mut self, _now: Millis, tab: T, url: &str) {
-        if self.tabs.contains_key(&tab) {
-            return;
+        if self.tabs.remove(&tab).is_some() {
+            self.release(&tab);
         }
         self.tabs.insert(tab.clone(), false);
         match &self.server {
