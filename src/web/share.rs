@@ -43,18 +43,21 @@
 //!   run). A participant ignores every message from a hub other than the one its link is open
 //!   to, but for the announce, a beat while its own hub is silent (probed: it moves to the one
 //!   that beats; a page frozen or busy may have missed the announce), and, while it attaches,
-//!   the tab count and any hub's beat (heard: a hub is alive). The leader's own engine links to its hub through the same channel (a
+//!   an `open` to it (from whichever hub answers first), the tab count and any hub's beat
+//!   (heard: a hub is alive). The leader's own engine links to its hub through the same channel (a
 //!   second `BroadcastChannel` object in the page): asynchronous, never re-entrant.
 //! - **Frozen leader** (`web/share_lead.rs`, `web/share_doubt.rs`, timings in
-//!   `web/share_timing.rs`): a follower whose hub stays silent (or whose attach no hub answers
-//!   nor beats: opened or reconnecting while the leader is frozen) probes it; an unanswered
-//!   probe makes it take the takeover lock and steal the leader lock; its new hub announces
-//!   itself and every link moves. A hub starts only once Web Locks confirm its page holds the
-//!   leader lock (a grant that ran late, after a steal, queues again), and a hub that may
-//!   have been frozen answers a probe only after that check. The old hub, thawed, doubts itself (a gap between its beats) and
-//!   holds back every input until Web Locks say whose page holds the leader lock: not its
-//!   own, so it drops what its socket buffered while frozen, closes that socket, says `bye`;
-//!   its own engine's link moves to the new hub and the tab queues for the lock again.
+//!   `web/share_timing.rs`): a follower whose hub stays silent (or whose attach no hub
+//!   answers nor beats: opened or reconnecting while the leader is frozen) probes it; an
+//!   unanswered probe makes it take the takeover lock and steal the leader lock; its new
+//!   hub announces itself and every link moves. A hub starts only once Web Locks confirm
+//!   its page holds the leader lock, or cannot tell (a grant that ran late, after a steal,
+//!   queues again), and a hub that may have been frozen answers a probe only after its own
+//!   check; a page resumed from a freeze forgets a probe it sent before (`resume`) and
+//!   watches afresh. The old hub, thawed, doubts itself (a gap between its beats) and holds
+//!   back every input until Web Locks say whose page holds the leader lock: not its own, so
+//!   it drops what its socket buffered while frozen, closes that socket, says `bye`; its
+//!   own engine's link moves to the new hub and the tab queues for the lock again.
 //! - **Back/forward cache**: `pagehide` detaches and lets the locks go; a `pageshow` with
 //!   `persisted` joins the group again and moves the engine's link at once.
 //! - **Solo**: on `solo` (this Echo names another user than the group's) the participant

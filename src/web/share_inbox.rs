@@ -4,7 +4,8 @@
 //! keep the tab count, and note when its hub was last heard from (the takeover watch of
 //! `web/share_lead.rs`). A message from a hub other than the one the link is open to is
 //! ignored, but for the announce of a new hub, and its beat while this tab's own hub is silent
-//! (probed): both move the link; a link still attaching counts any hub's beat as heard.
+//! (probed): both move the link; a link still attaching takes the first `open` to it, the
+//! tab count, and counts any hub's beat as heard.
 
 use wasm_bindgen::JsValue;
 

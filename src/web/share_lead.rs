@@ -12,7 +12,7 @@
 //! hub announced itself; a tab refused it for `TAKEOVER_STUCK_MS` (plus a random spread)
 //! steals it once: its holder froze mid-takeover), gives up its queued leader request and requests the leader lock
 //! with `steal: true`. A granted leader lock is hosted only once Web Locks confirm this page
-//! holds it (a grant that ran late, after a steal, queues again). The stolen hub finds out
+//! holds it, or cannot tell (a grant that ran late, after a steal, queues again). The stolen hub finds out
 //! on thaw (`web/share_doubt.rs`).
 
 use gloo_events::EventListener;
@@ -55,7 +55,8 @@ impl Participant {
         self.state.borrow_mut().leader_lock = leader.ok();
     }
 
-    /// The leader lock was granted: host the hub once Web Locks confirm this page holds it.
+    /// The leader lock was granted: host the hub once Web Locks confirm this page holds it (or
+    /// cannot tell).
     /// A grant can run late (a page frozen or busy when it came: its callback waits) after
     /// another tab stole the lock; such a tab must not announce a hub (every tab would move
     /// to it), so it queues again instead.
@@ -72,19 +73,30 @@ impl Participant {
     }
 
     /// Hosts the hub for the grant of request `generation`, unless that request was given up
-    /// or lost during the check (a steal: `lost_lead` queued again), or the check said the lock
-    /// is not this page's.
+    /// or lost during the check (a steal: `lost_lead` queued again), this Echo left the group
+    /// (the lock is let go), or the check said the lock is not this page's (queued again).
     fn host(&self, key: String, generation: u64, ours: bool) {
         // A takeover's lock is let go only after this hub announced itself (below): a
         // follower whose probe also went unanswered most likely hears the announce first and
         // then does not steal again (its probe was about the link that moves). Not held any
         // longer: a tab frozen while holding it would stall every takeover.
+        if self.state.borrow().lead_generation != generation {
+            // Given up or lost meanwhile: a takeover under way now is a newer request's.
+            return;
+        }
         let takeover = self.state.borrow_mut().takeover.take();
-        let gone = {
+        let (out, hosting) = {
             let state = self.state.borrow();
-            state.solo.is_some() || state.hub.is_some() || state.channel.is_none() || state.leader_lock.is_none() || state.lead_generation != generation
+            (state.solo.is_some() || state.channel.is_none() || state.leader_lock.is_none(), state.hub.is_some())
         };
-        if gone {
+        if hosting {
+            return;
+        }
+        if out {
+            // Solo or gone from the group: holding the leader lock with no hub would stall
+            // the group's next hand-off.
+            let lock = self.state.borrow_mut().leader_lock.take();
+            drop(lock);
             return;
         }
         if !ours {
@@ -122,8 +134,10 @@ impl Participant {
     }
 
     /// Listens to the page: `pagehide` (detach, stop hosting, let the locks go), `pageshow`
-    /// from the back/forward cache (join again, the link moves at once) and
-    /// `visibilitychange` (reported to the hub).
+    /// from the back/forward cache (join again, the link moves at once), `visibilitychange`
+    /// (reported to the hub) and `resume` (back from a freeze: a probe sent before it is
+    /// forgotten and the hub's silence counted afresh; the group may have a new hub whose
+    /// announce this page missed, and its first beat comes within a second).
     pub(super) fn watch_page(&self) {
         let Some(window) = web_sys::window() else { return };
         let mut page = Vec::new();
@@ -150,6 +164,14 @@ impl Participant {
                     p.report_page("vis", None);
                 }
             }));
+            let weak = self.me.clone();
+            page.push(EventListener::new(&document, "resume", move |_| {
+                if let Some(p) = weak.upgrade() {
+                    let mut state = p.state.borrow_mut();
+                    state.probe = None;
+                    state.heard = now();
+                }
+            }));
         }
         self.state.borrow_mut().page = page;
     }
@@ -159,7 +181,8 @@ impl Participant {
     fn restored(&self) {
         let key = {
             let state = self.state.borrow();
-            if state.channel.is_some() {
+            // Still in the group, or solo for good.
+            if state.channel.is_some() || state.solo.is_some() {
                 return;
             }
             state.key.clone()
