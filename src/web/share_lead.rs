@@ -121,6 +121,10 @@ impl Participant {
     /// found another leader after a freeze: stop the hub if any, move this Echo's link, and
     /// queue for the lock again (a new generation: a check still under way comes to nothing).
     pub(super) fn lost_lead(&self) {
+        // A takeover under way ends with it (its steal was the request lost): left set, it
+        // would keep this tab's watchdog off (`tick`).
+        let takeover = self.state.borrow_mut().takeover.take();
+        drop(takeover);
         let hub = self.state.borrow_mut().hub.take();
         if let Some(hub) = hub {
             hub.stop();
