@@ -104,10 +104,9 @@ pub fn diagnose(client: Rc<Client>) -> wasm_bindgen::JsValue {
         let runtime = client.runtime.borrow();
         let engine = &runtime.engine;
         let stats = engine.stats();
-        let mut names: Vec<&str> = engine.channel_names().collect();
-        names.sort_unstable();
-        let channels = names
-            .into_iter()
+        // In name order: the engine's channel map iterates in key order.
+        let channels = engine
+            .channel_names()
             .map(|name| {
                 let state = engine.subscription(name);
                 ChannelEntry {

@@ -142,7 +142,7 @@ impl<P: Payload> Engine<P> {
         self.subscriptions.get(channel).and_then(|c| c.subscription_count)
     }
 
-    /// Names of the channels the app asked for (excluding internal ones).
+    /// Names of the channels the app asked for (excluding internal ones), in name order.
     pub fn channel_names(&self) -> impl Iterator<Item = &str> {
         self.subscriptions.names()
     }

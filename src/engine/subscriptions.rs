@@ -101,7 +101,8 @@ impl<P: Payload> Subscriptions<P> {
         self.get(name).map(|c| &c.members)
     }
 
-    /// Names of the channels the app asked for (excluding internal ones).
+    /// Names of the channels the app asked for (excluding internal ones), in name order (the
+    /// map iterates in key order; `diagnose()` lists them so).
     pub(super) fn names(&self) -> impl Iterator<Item = &str> {
         self.channels.iter().filter(|(_, c)| c.kind != ChannelKind::ServerToUser).map(|(name, _)| name.as_str())
     }

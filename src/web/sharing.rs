@@ -9,6 +9,7 @@ use super::auth::AuthConfig;
 use super::input::InputSink;
 use super::share::{Participant, View};
 use super::share_js;
+use crate::fast_map::FastMap;
 use crate::options::Options;
 
 /// The text the sharing key hashes (it holds the bearer token: never shown, only hashed).
@@ -19,9 +20,13 @@ pub fn sharing_text(options: &Options, auth: &AuthConfig) -> String {
     parts.push(auth.user_endpoint.clone());
     parts.push(auth.bearer_token.clone().unwrap_or_default());
     for headers in [&auth.headers, &auth.user_headers] {
-        let mut sorted = headers.clone();
-        sorted.sort_unstable();
-        parts.push(sorted.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join("\n"));
+        // In key order, whatever order the app listed them in. A `FastMap` rather than a sort:
+        // `sort_unstable` links about 4 KB of wasm per element type (BENCHMARKS.md, issue 11).
+        let mut sorted: FastMap<(&str, &str), ()> = FastMap::default();
+        for (k, v) in headers {
+            sorted.insert((k.as_str(), v.as_str()), ());
+        }
+        parts.push(sorted.keys().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join("\n"));
     }
     parts.join("\n\u{1}\n")
 }
