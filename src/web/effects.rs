@@ -74,22 +74,22 @@ impl Client {
             Output::Authorize { request, socket_id, channel } => {
                 let config = self.runtime.borrow().auth.clone();
                 let me = self.me.clone();
-                wasm_bindgen_futures::spawn_local(async move {
+                js::spawn(Box::pin(async move {
                     let outcome = auth::authorize(&config, &socket_id, &channel).await;
                     if let Some(client) = me.upgrade() {
                         client.input(Input::Auth(request, outcome));
                     }
-                });
+                }));
             }
             Output::AuthenticateUser { request, socket_id } => {
                 let config = self.runtime.borrow().auth.clone();
                 let me = self.me.clone();
-                wasm_bindgen_futures::spawn_local(async move {
+                js::spawn(Box::pin(async move {
                     let outcome = auth::authenticate_user(&config, &socket_id).await;
                     if let Some(client) = me.upgrade() {
                         client.input(Input::UserAuth(request, outcome));
                     }
-                });
+                }));
             }
             Output::StateChanged { previous, current } => {
                 let status = {

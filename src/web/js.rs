@@ -1,9 +1,12 @@
 //! Small JS helpers the edge and the facade share: setting a property, building a plain
-//! object or an array, and the console.
+//! object or an array, the console, and running a future on the page's event loop.
 //!
 //! A leaf: it imports nothing from the crate. The console methods are bound with `catch`:
 //! pages and test frameworks replace them with ones that throw (fail-on-console setups), and
 //! a throw must not go through the wasm.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -66,4 +69,11 @@ pub fn error(message: &str, error: &JsValue) {
 /// `console.debug(prefix, message)`; a throwing console is ignored.
 pub fn debug(prefix: &str, message: &JsValue) {
     let _ = console_debug(prefix, message);
+}
+
+/// Runs `task` on the page's event loop (`wasm_bindgen_futures::spawn_local`). Every task goes
+/// through this one non-generic call, so the executor's spawn code is linked once instead of
+/// once per call site (BENCHMARKS.md, issue 11's size levers).
+pub fn spawn(task: Pin<Box<dyn Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(task);
 }

@@ -70,6 +70,7 @@ use gloo_events::EventListener;
 use wasm_bindgen::JsValue;
 
 use super::input::InputSink;
+use super::js;
 use super::share_hub::HubHost;
 use super::share_js::{self, Channel, HeldLock};
 use crate::engine::SocketHandle;
@@ -174,14 +175,14 @@ impl Participant {
         });
         participant.watch_page();
         let weak = participant.me.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        js::spawn(Box::pin(async move {
             let hashed = share_js::sha256_hex(&text).await;
             let Some(p) = weak.upgrade() else { return };
             match hashed {
                 Ok(key) => p.join(key),
                 Err(_) => p.go_solo("the sharing key could not be hashed (crypto.subtle failed): this Echo connects on its own".into()),
             }
-        });
+        }));
         participant
     }
 

@@ -12,6 +12,7 @@
 
 use super::clock::now;
 use super::input::{Input, InputSink};
+use super::js;
 use super::share_hub::{Held, HubHost};
 use super::share_js;
 use super::share_timing::{BEAT_MS, DOUBT_MS};
@@ -75,13 +76,13 @@ impl HubHost {
         let weak = self.me.clone();
         let leader = format!("echo-wasm:share:{}:leader", self.key);
         let mine = format!("echo-wasm:share:{}:tab:{}", self.key, self.tab);
-        wasm_bindgen_futures::spawn_local(async move {
+        js::spawn(Box::pin(async move {
             // Cannot be told: not sure it leads, so it stops (the next in the queue hosts).
             let still = share_js::same_holder(&leader, &mine).await.unwrap_or(false);
             if let Some(host) = weak.upgrade() {
                 host.verdict(still);
             }
-        });
+        }));
     }
 
     fn verdict(&self, still_leader: bool) {

@@ -129,11 +129,11 @@ impl HeldLock {
         let released = std::rc::Rc::new(std::cell::Cell::new(false));
         let ours = released.clone();
         // An aborted request rejects (nothing to handle); a held one that rejects was stolen.
-        wasm_bindgen_futures::spawn_local(async move {
+        js::spawn(Box::pin(async move {
             if JsFuture::from(request).await.is_err() && was_held.get() && !ours.get() {
                 lost();
             }
-        });
+        }));
         Ok(HeldLock { release: resolve_slot, abort, released, _callback: callback })
     }
 
@@ -175,9 +175,9 @@ impl LockWatch {
             js::set(&options, "signal", &abort.signal());
         }
         let request = locks_request(name, &options, callback.as_ref().unchecked_ref())?;
-        wasm_bindgen_futures::spawn_local(async move {
+        js::spawn(Box::pin(async move {
             let _ = JsFuture::from(request).await;
-        });
+        }));
         Ok(LockWatch { abort, _callback: callback })
     }
 }

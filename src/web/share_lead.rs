@@ -18,6 +18,7 @@
 use gloo_events::EventListener;
 
 use super::clock::now;
+use super::js;
 use super::share::{Participant, Probe};
 use super::share_hub::HubHost;
 use super::share_js::{self, Ask, HeldLock};
@@ -63,13 +64,13 @@ impl Participant {
     fn lead(&self, generation: u64) {
         let Some(key) = self.state.borrow().key.clone() else { return };
         let (weak, leader, mine) = (self.me.clone(), format!("echo-wasm:share:{key}:leader"), format!("echo-wasm:share:{key}:tab:{}", self.id));
-        wasm_bindgen_futures::spawn_local(async move {
+        js::spawn(Box::pin(async move {
             let ours = share_js::same_holder(&leader, &mine).await;
             if let Some(p) = weak.upgrade() {
                 // Cannot be told: trust the grant.
                 p.host(key, generation, ours != Some(false));
             }
-        });
+        }));
     }
 
     /// Hosts the hub for the grant of request `generation`, unless that request was given up
@@ -265,7 +266,7 @@ impl Participant {
             if !(got && still) {
                 // Dropped from a microtask: this callback belongs to that lock.
                 let mine = p.state.borrow_mut().takeover.take();
-                wasm_bindgen_futures::spawn_local(async move { drop(mine) });
+                js::spawn(Box::pin(async move { drop(mine) }));
                 return false;
             }
             p.queue_for_leader(true);
