@@ -342,6 +342,18 @@ fn disconnect_stops_and_connect_resubscribes() {
 // --- 6: channels -----------------------------------------------------------------------
 
 #[test]
+fn channel_names_come_in_name_order() {
+    // Byte order, as `pkg/queue.js`'s `.sort()` gives before ready: `diagnose()` lists the
+    // channels in this order without sorting them again.
+    let mut sim = Sim::connected("1.1");
+    for name in ["tenant.2.inventory", "App.Models.User.7", "tenant.10.inventory", "b.orders", "a.stock"] {
+        sim.subscribe_public(name);
+    }
+    let names: Vec<&str> = sim.engine.channel_names().collect();
+    assert_eq!(names, ["App.Models.User.7", "a.stock", "b.orders", "tenant.10.inventory", "tenant.2.inventory"]);
+}
+
+#[test]
 fn subscribing_before_connecting_waits() {
     let mut sim = Sim::new();
     sim.engine.subscribe(sim.now, "news").unwrap();
@@ -676,17 +688,6 @@ fn inbound_client_events_carry_the_sender() {
 }
 
 // --- 10: sign-in and server-side extras ------------------------------------------------
-
-#[test]
-fn channel_names_come_in_name_order() {
-    // `diagnose()` lists channels in this order without sorting them again.
-    let mut sim = Sim::connected("1.1");
-    for name in ["tenant.2.inventory", "App.Models.User.7", "tenant.10.inventory", "b.orders", "a.stock"] {
-        sim.subscribe_public(name);
-    }
-    let names: Vec<&str> = sim.engine.channel_names().collect();
-    assert_eq!(names, ["App.Models.User.7", "a.stock", "b.orders", "tenant.10.inventory", "tenant.2.inventory"]);
-}
 
 #[test]
 fn signin_then_server_to_user_events_and_again_after_reconnect() {

@@ -71,9 +71,12 @@ pub fn debug(prefix: &str, message: &JsValue) {
     let _ = console_debug(prefix, message);
 }
 
-/// Runs `task` on the page's event loop (`wasm_bindgen_futures::spawn_local`). Every task goes
-/// through this one non-generic call, so the executor's spawn code is linked once instead of
-/// once per call site (BENCHMARKS.md, issue 11's size levers).
+/// Runs `task` on the page's event loop (`wasm_bindgen_futures::spawn_local`). Every
+/// `spawn_local` of the crate goes through this one non-generic call, so the executor's spawn
+/// code is linked once for them instead of once per call site (BENCHMARKS.md, "Issue 11: size
+/// levers"; `future_to_promise` in `api/notifications.rs` still spawns its own). The task is
+/// boxed once more inside, and debug builds name every task after this boxed type in DevTools'
+/// async stacks.
 pub fn spawn(task: Pin<Box<dyn Future<Output = ()>>>) {
     wasm_bindgen_futures::spawn_local(task);
 }

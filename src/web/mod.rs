@@ -17,7 +17,7 @@
 //! - [`clock`]: the engine's monotonic clock, `now()`.
 //! - [`handles`]: the `WeakRef` cache of channel handles.
 //! - [`error_object`]: the plain error objects callbacks receive.
-//! - [`js`]: small JS helpers (`set`, the console).
+//! - [`js`]: small JS helpers (`set`, the console, `spawn`: the one way to run a future).
 //! - [`thrown`]: describing what app code threw, without trusting it.
 //! - [`socket`]: the WebSocket and its owned handlers.
 //! - [`share`]: `shareConnection`: this Echo's part in the group (locks, its link to the hub;
