@@ -1,6 +1,7 @@
 //! Browser tests of the sharing key's text (`src/web/sharing.rs`): tabs share one connection
 //! only when their keys are equal, so the text must not depend on the order an app lists its
-//! headers in, and must change with anything that changes what the connection is.
+//! headers in, and must change with the server, the auth endpoints, the headers and the
+//! bearer token.
 #![cfg(target_arch = "wasm32")]
 
 use echo_wasm::options::Options;
@@ -26,8 +27,9 @@ fn auth(headers: &[(&str, &str)], user_headers: &[(&str, &str)]) -> AuthConfig {
 }
 
 #[wasm_bindgen_test]
-fn the_key_ignores_header_order_and_follows_header_values() {
-    let options = Options::new("app-key");
+fn the_key_ignores_header_order_and_follows_the_connection() {
+    let mut options = Options::new("app-key");
+    options.hosts = vec!["127.0.0.1:6001".into()];
     let a = sharing_text(&options, &auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]));
     let b = sharing_text(&options, &auth(&[("X-App", "erp"), ("X-Tenant", "7"), ("Accept", "json")], &[("A", "1"), ("B", "2")]));
     assert_eq!(a, b, "the same headers listed in another order");
@@ -38,4 +40,15 @@ fn the_key_ignores_header_order_and_follows_header_values() {
     let mut other_token = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
     other_token.bearer_token = Some("token-user-2".into());
     assert_ne!(a, sharing_text(&options, &other_token), "another bearer token");
+    let mut other_endpoint = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
+    other_endpoint.endpoint = "/api/broadcasting/auth".into();
+    assert_ne!(a, sharing_text(&options, &other_endpoint), "another auth endpoint");
+    let mut other_server = options.clone();
+    other_server.hosts = vec!["127.0.0.1:6002".into()];
+    let same_auth = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
+    assert_eq!(a, sharing_text(&options, &same_auth), "the same options and auth");
+    assert_ne!(a, sharing_text(&other_server, &same_auth), "another server port");
+    let mut other_key = options.clone();
+    other_key.key = "other-key".into();
+    assert_ne!(a, sharing_text(&other_key, &same_auth), "another app key");
 }
