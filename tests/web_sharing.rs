@@ -43,6 +43,9 @@ fn the_key_ignores_header_order_and_follows_the_connection() {
     let mut other_endpoint = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
     other_endpoint.endpoint = "/api/broadcasting/auth".into();
     assert_ne!(a, sharing_text(&options, &other_endpoint), "another auth endpoint");
+    let mut other_user_endpoint = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
+    other_user_endpoint.user_endpoint = "/api/broadcasting/user-auth".into();
+    assert_ne!(a, sharing_text(&options, &other_user_endpoint), "another user-auth endpoint");
     let mut other_server = options.clone();
     other_server.hosts = vec!["127.0.0.1:6002".into()];
     let same_auth = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);

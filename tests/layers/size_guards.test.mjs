@@ -2,9 +2,10 @@
 // shipped code calls no slice sort (each `sort`/`sort_unstable` instantiation linked several KB
 // of wasm; `FastMap` keeps things in order, src/fast_map.rs), and only `web::js::spawn` calls
 // `wasm_bindgen_futures::spawn_local` (one copy of the executor's spawn code; `future_to_promise`,
-// which links another, only in `api/notifications.rs`). Line comments
-// and each file's unit-test module (an unindented `#[cfg(test)]` on a `mod`, to the end of the
-// file, not shipped) are not searched; a `#[cfg(test)]` on a field or a function is.
+// which links another, only in `api/notifications.rs`). Line comments are not searched, nor is
+// a file's tail from an unindented `#[cfg(test)]` followed by a `mod` (the unit tests, last in
+// every file that has them, not shipped). A `#[cfg(test)]` field or function is searched, and
+// so is a `#[cfg(all(test, ...))]` module (stricter than needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -48,11 +49,13 @@ function findings(dir, pattern, allowed = []) {
 test('the detectors find a sort and a spawn_local, and skip comments and the unit-test module', () => {
   const code = 'fn a(v: &mut Vec<u8>) { v.sort_unstable(); }\nfn b() { names.sort_by(|x, y| x.cmp(y)); }\n'
     + '// v.sort() in a comment\nfn c() { wasm_bindgen_futures::spawn_local(async {}); }\n'
+    + 'fn f() -> Promise { wasm_bindgen_futures::future_to_promise(async { Ok(JsValue::NULL) }) }\n'
     + 'struct S {\n    #[cfg(test)]\n    drops: u32,\n}\nfn e(v: &mut Vec<u8>) { v.sort(); }\n'
     + '#[cfg(test)]\nmod tests {\n    fn d(v: &mut Vec<u8>) { v.sort(); }\n}\n';
   const lines = shipped(code).split('\n');
   assert.equal(lines.filter((l) => SORT.test(l)).length, 3, 'a #[cfg(test)] field does not end the shipped part');
   assert.equal(lines.filter((l) => SPAWN.test(l)).length, 1);
+  assert.equal(lines.filter((l) => TO_PROMISE.test(l)).length, 1);
   assert.ok(!SORT.test('let sorted = pairs.keys();'), 'a name containing sort is not a call');
 });
 
