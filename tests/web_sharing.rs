@@ -26,32 +26,37 @@ fn auth(headers: &[(&str, &str)], user_headers: &[(&str, &str)]) -> AuthConfig {
     }
 }
 
+/// The configuration every case starts from: three channel-auth headers, two user-auth ones.
+const HEADERS: &[(&str, &str)] = &[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")];
+const USER_HEADERS: &[(&str, &str)] = &[("B", "2"), ("A", "1")];
+
 #[wasm_bindgen_test]
 fn the_key_ignores_header_order_and_follows_the_connection() {
     let mut options = Options::new("app-key");
     options.hosts = vec!["127.0.0.1:6001".into()];
-    let a = sharing_text(&options, &auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]));
+    let base = auth(HEADERS, USER_HEADERS);
+    let a = sharing_text(&options, &base);
+    assert_eq!(a, sharing_text(&options, &auth(HEADERS, USER_HEADERS)), "the same options and auth");
     let b = sharing_text(&options, &auth(&[("X-App", "erp"), ("X-Tenant", "7"), ("Accept", "json")], &[("A", "1"), ("B", "2")]));
     assert_eq!(a, b, "the same headers listed in another order");
-    let other_value = sharing_text(&options, &auth(&[("X-Tenant", "8"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]));
+    let other_value = sharing_text(&options, &auth(&[("X-Tenant", "8"), ("Accept", "json"), ("X-App", "erp")], USER_HEADERS));
     assert_ne!(a, other_value, "another tenant header");
     let moved = sharing_text(&options, &auth(&[("X-Tenant", "7"), ("Accept", "json")], &[("B", "2"), ("A", "1"), ("X-App", "erp")]));
     assert_ne!(a, moved, "a header moved from channel auth to user auth");
-    let mut other_token = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
-    other_token.bearer_token = Some("token-user-2".into());
-    assert_ne!(a, sharing_text(&options, &other_token), "another bearer token");
-    let mut other_endpoint = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
-    other_endpoint.endpoint = "/api/broadcasting/auth".into();
-    assert_ne!(a, sharing_text(&options, &other_endpoint), "another auth endpoint");
-    let mut other_user_endpoint = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
-    other_user_endpoint.user_endpoint = "/api/broadcasting/user-auth".into();
-    assert_ne!(a, sharing_text(&options, &other_user_endpoint), "another user-auth endpoint");
+
+    let changed = |change: fn(&mut AuthConfig)| {
+        let mut config = base.clone();
+        change(&mut config);
+        sharing_text(&options, &config)
+    };
+    assert_ne!(a, changed(|c| c.bearer_token = Some("token-user-2".into())), "another bearer token");
+    assert_ne!(a, changed(|c| c.endpoint = "/api/broadcasting/auth".into()), "another auth endpoint");
+    assert_ne!(a, changed(|c| c.user_endpoint = "/api/broadcasting/user-auth".into()), "another user-auth endpoint");
+
     let mut other_server = options.clone();
     other_server.hosts = vec!["127.0.0.1:6002".into()];
-    let same_auth = auth(&[("X-Tenant", "7"), ("Accept", "json"), ("X-App", "erp")], &[("B", "2"), ("A", "1")]);
-    assert_eq!(a, sharing_text(&options, &same_auth), "the same options and auth");
-    assert_ne!(a, sharing_text(&other_server, &same_auth), "another server port");
+    assert_ne!(a, sharing_text(&other_server, &base), "another server port");
     let mut other_key = options.clone();
     other_key.key = "other-key".into();
-    assert_ne!(a, sharing_text(&other_key, &same_auth), "another app key");
+    assert_ne!(a, sharing_text(&other_key, &base), "another app key");
 }
